@@ -1,5 +1,48 @@
 """Batteries, chargers, reservoirs, topologies and the OpenSystem model."""
 
+from .dissipators import (
+    RATE_CONVENTIONS,
+    check_kossakowski,
+    convert_rate,
+    kossakowski_channels,
+    kossakowski_min_eigenvalue,
+    kossakowski_superop,
+    max_psd_coupling,
+    psd_coupling_interval,
+    rate_from_half_convention,
+    rate_from_two_L_convention,
+)
+from .networks import edge_kossakowski_matrix, qubit_network
 from .open_system import Channel, OpenSystem
+from .reservoirs import (
+    BosonicThermalReservoir,
+    Dephasing,
+    FermionicReservoir,
+    Gain,
+    GainLossReservoir,
+    Loss,
+    Pumping,
+    Reservoir,
+    bose_einstein,
+    fermi_dirac,
+    site_operators,
+)
+from .topology import (
+    TOPOLOGY_ALIASES,
+    Topology,
+    exchange_hamiltonian,
+    excitation_number,
+    flip_flop_hamiltonian,
+    qubit_network_hamiltonian,
+)
 
-__all__ = ["Channel", "OpenSystem"]
+__all__ = [
+    "RATE_CONVENTIONS", "TOPOLOGY_ALIASES", "BosonicThermalReservoir", "Channel", "Dephasing",
+    "FermionicReservoir", "Gain", "GainLossReservoir", "Loss", "OpenSystem", "Pumping",
+    "Reservoir", "Topology", "bose_einstein", "check_kossakowski", "convert_rate",
+    "edge_kossakowski_matrix", "exchange_hamiltonian", "excitation_number", "fermi_dirac",
+    "flip_flop_hamiltonian", "kossakowski_channels", "kossakowski_min_eigenvalue",
+    "kossakowski_superop", "max_psd_coupling", "psd_coupling_interval", "qubit_network",
+    "qubit_network_hamiltonian", "rate_from_half_convention", "rate_from_two_L_convention",
+    "site_operators",
+]
