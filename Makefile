@@ -18,8 +18,9 @@ reproduce: $(STAMP)
 	$(BIN)/qbattery reproduce --out results
 
 test: $(STAMP)
+	@# one BLAS thread per worker: the suite runs two pytest workers on two cores
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest -q -n 2 -m "not slow"
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 -m "not slow"
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2

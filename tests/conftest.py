@@ -2,6 +2,10 @@
 
 import os
 
+# Threaded BLAS on small matrices is slower than one thread on a loaded 2-core machine.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(

@@ -122,3 +122,15 @@ def test_bad_input_names_the_argument(call, name):
         call()
     msg = str(info.value)
     assert msg.startswith(f"{name} = ") and "expected" in msg and "\n" not in msg
+
+
+def test_qobj_inputs_dense_and_sparse_backed():
+    from qbattery._checks import as_hermitian
+
+    dense = qutip.Qobj(np.diag([1.0, 2.0]))
+    np.testing.assert_allclose(as_hermitian(dense, "H"), np.diag([1.0, 2.0]))
+    big = qutip.num(100)  # sparse-backed
+    out = as_hermitian(big, "H")
+    assert out.shape == (100, 100)
+    psi = qb.density_matrix(qutip.basis(3, 1))
+    np.testing.assert_allclose(np.diag(psi).real, [0, 1, 0])

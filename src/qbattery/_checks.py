@@ -26,10 +26,11 @@ POSITIVITY_ATOL = 1e-9
 def _from_qobj(x: Any) -> Any:
     # Duck-typed so that importing qbattery never imports qutip.
     if type(x).__name__ == "Qobj" and hasattr(x, "full"):
-        data = x.data_as("csr_matrix") if hasattr(x, "data_as") else None
-        if data is not None and x.shape[0] > 64:
-            return sp.csr_matrix(data, dtype=np.complex128)
-        return np.asarray(x.full(), dtype=np.complex128)
+        # Large sparse-backed (CSR) Qobj stay sparse; dense-backed ones become arrays.
+        if x.shape[0] > 64 and type(x.data).__name__ == "CSR":
+            return sp.csr_matrix(x.data_as("csr_matrix"), dtype=np.complex128)
+        arr = np.asarray(x.full(), dtype=np.complex128)
+        return arr[:, 0] if arr.ndim == 2 and arr.shape[1] == 1 and arr.shape[0] > 1 else arr
     return x
 
 
