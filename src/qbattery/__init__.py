@@ -6,6 +6,16 @@ Conventions: hbar = 1; basis index = number of excitations; D[L]rho = L rho L^da
 """
 
 from ._version import __version__
+from .dynamics import (
+    LindbladSolver,
+    SolverStats,
+    SteadyState,
+    SteadyStateSolver,
+    Trajectory,
+    evolve,
+    kernel_dimension,
+    steady_state,
+)
 from .errors import (
     DegenerateSteadyStateError,
     DimensionError,
@@ -15,7 +25,51 @@ from .errors import (
     SolverError,
     TruncationWarning,
 )
-from .models import Channel, OpenSystem
+from .metrics import (
+    average_concurrence,
+    average_power,
+    concurrence,
+    dephase,
+    energy,
+    energy_above_ground,
+    ergotropy,
+    ergotropy_coherent,
+    ergotropy_fraction,
+    ergotropy_incoherent,
+    fidelity,
+    instantaneous_power,
+    l1_coherence,
+    max_average_power,
+    max_energy,
+    normalised_ergotropy,
+    passive_energy,
+    passive_state,
+    power_from_generator,
+    stored_energy,
+    trace_distance,
+    von_neumann_entropy,
+)
+from .models import (
+    BosonicThermalReservoir,
+    Channel,
+    Dephasing,
+    FermionicReservoir,
+    Gain,
+    GainLossReservoir,
+    Loss,
+    OpenSystem,
+    Pumping,
+    Topology,
+    bose_einstein,
+    convert_rate,
+    excitation_number,
+    fermi_dirac,
+    flip_flop_hamiltonian,
+    kossakowski_channels,
+    qubit_network,
+    qubit_network_hamiltonian,
+    site_operators,
+)
 from .quantum import (
     basis,
     coherent_state,
@@ -57,6 +111,16 @@ from .quantum import (
 )
 
 __all__ = [
+    "BosonicThermalReservoir", "Dephasing", "FermionicReservoir", "Gain", "GainLossReservoir",
+    "LindbladSolver", "Loss", "Pumping", "SolverStats", "SteadyState", "SteadyStateSolver",
+    "Topology", "Trajectory", "average_concurrence", "average_power", "bose_einstein",
+    "concurrence", "convert_rate", "dephase", "energy", "energy_above_ground", "ergotropy",
+    "ergotropy_coherent", "ergotropy_fraction", "ergotropy_incoherent", "evolve",
+    "excitation_number", "fermi_dirac", "fidelity", "flip_flop_hamiltonian", "instantaneous_power",
+    "kernel_dimension", "kossakowski_channels", "l1_coherence", "max_average_power", "max_energy",
+    "normalised_ergotropy", "passive_energy", "passive_state", "power_from_generator",
+    "qubit_network", "qubit_network_hamiltonian", "site_operators", "steady_state",
+    "stored_energy", "trace_distance", "von_neumann_entropy",
     "Channel", "DegenerateSteadyStateError", "DimensionError", "InvalidParameterError",
     "NotCompletelyPositiveError", "OpenSystem", "QBatteryError", "SolverError",
     "TruncationWarning", "__version__", "basis", "coherent_state", "create", "density_matrix",
