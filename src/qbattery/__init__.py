@@ -130,3 +130,19 @@ __all__ = [
     "projector", "sigma_minus", "sigma_plus", "sigma_x", "sigma_y", "sigma_z", "tensor",
     "thermal_state", "to_qobj", "transition",
 ]
+
+# The experiments engine (specs, sweeps, store, reproduce) loads on first use: it pulls in
+# pydantic and xarray, which `import qbattery` should not pay for.
+_LAZY_EXPERIMENTS = (
+    "Check", "ExperimentSpec", "Grid", "Param", "SpecError", "Store", "load_spec",
+    "make_executor", "parse_spec", "register_metric", "register_model", "reproduce",
+    "run_spec", "run_sweep",
+)
+
+
+def __getattr__(name: str):
+    if name in _LAZY_EXPERIMENTS:
+        from . import experiments
+
+        return getattr(experiments, name)
+    raise AttributeError(f"module 'qbattery' has no attribute {name!r}")

@@ -1,0 +1,239 @@
+"""The reproduction report: ``report.md`` and ``report.html`` in the output directory.
+
+Per paper: title and citation, the modelling choices, and each figure next to the table of its
+checks (quantity, value printed in the paper, computed value, tolerance, pass/fail), then the
+paper-level checks and the timings. Images are linked relatively (``<paper>/<figure>.png``), so
+the directory can be moved or archived as a whole.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from .checks import Check
+from .provenance import git_commit, versions
+from .store import atomic_write_text
+
+__all__ = ["render_html", "render_markdown", "write_report"]
+
+
+def _num(x: Any) -> str:
+    if isinstance(x, float):
+        if math.isnan(x):
+            return "-"
+        return f"{x:.6g}"
+    return str(x)
+
+
+def _rel(path: Path | None, base: Path) -> str:
+    if path is None:
+        return ""
+    try:
+        return Path(os.path.relpath(path, base)).as_posix()
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return Path(path).as_posix()
+
+
+def _header_info(result) -> dict[str, str]:
+    v = versions()
+    return {
+        "date": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
+        "qbattery": v.get("qbattery", "?"),
+        "commit": git_commit() or "n/a",
+        "stack": ", ".join(f"{k} {v[k]}" for k in ("python", "numpy", "scipy", "qutip", "xarray")),
+        "mode": "quick (reduced grids)" if result.quick else "full",
+        "executor": result.executor,
+    }
+
+
+def _md_escape(s: str) -> str:
+    return str(s).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_checks(checks: list[Check] | tuple[Check, ...]) -> list[str]:
+    if not checks:
+        return ["*No checks.*", ""]
+    lines = ["| check | source | paper | computed | tolerance | result |",
+             "|---|---|---|---|---|---|"]
+    for c in checks:
+        mark = "pass" if c.passed else "**FAIL**"
+        note = f" ({_md_escape(c.note)})" if c.note else ""
+        lines.append(f"| {_md_escape(c.check)} | {_md_escape(c.source)} | {_num(c.expected)} | "
+                     f"{_num(c.computed)} | {_num(c.tolerance)} | {mark}{note} |")
+    lines.append("")
+    return lines
+
+
+def render_markdown(result) -> str:
+    """The Markdown report of a :class:`~qbattery.experiments.reproduce.ReproduceResult`."""
+    info = _header_info(result)
+    base = Path(result.out)
+    checks = result.checks
+    n_pass = sum(c.passed for c in checks)
+    lines = [
+        "# qbattery reproduction report", "",
+        f"Generated {info['date']} by qbattery {info['qbattery']} (git {info['commit']}); "
+        f"{info['stack']}.", "",
+        f"Mode: {info['mode']}. Executor: {info['executor']}. Total time: "
+        f"{result.wall_time:.1f} s.", "",
+        f"**{n_pass}/{len(checks)} checks passed; {result.n_failed_points} failed points; "
+        f"{len(result.errors)} figure errors.**", "",
+        "| paper | figures | checks passed | failed points | time (s) |",
+        "|---|---|---|---|---|",
+    ]
+    for p in result.papers:
+        pc = p.all_checks
+        fp = sum(len(f.failures) for f in p.figures)
+        lines.append(f"| [{_md_escape(p.name)}](#{p.name}) | {len(p.figures)} | "
+                     f"{sum(c.passed for c in pc)}/{len(pc)} | {fp} | {p.wall_time:.1f} |")
+    lines.append("")
+    for p in result.papers:
+        lines += [f"## {p.title} <a id=\"{p.name}\"></a>", "", f"`{p.name}`", "",
+                  f"> {p.citation}", ""]
+        if p.url:
+            lines += [f"<{p.url}>", ""]
+        if p.description:
+            lines += [p.description, ""]
+        if p.choices:
+            lines += ["### Modelling choices", ""] + [f"- {c}" for c in p.choices] + [""]
+        for f in p.figures:
+            lines += [f"### Figure `{f.name}`", ""]
+            if f.error:
+                lines += [f"**Error:** `{_md_escape(f.error)}`", ""]
+            png = next((i for i in f.images if i.suffix == ".png"), None)
+            if png is not None:
+                lines += [f"![{f.name}]({_rel(png, base)})", ""]
+            if f.caption:
+                lines += [f"*{f.caption}*", ""]
+            lines += _md_checks(f.checks)
+            data = _rel(f.dataset_path, base)
+            lines += [f"Data: `{data or 'not written'}`; hash `{f.spec_hash[:12]}`; "
+                      f"{f.n_points} points ({f.n_computed} computed, {f.n_reused} reused, "
+                      f"{len(f.failures)} failed); compute {f.compute_s:.2f} s, plot "
+                      f"{f.plot_s:.2f} s.", ""]
+            for rec in f.failures:
+                lines.append(f"- failed point `{rec.get('key')}`: {rec.get('error_type')}: "
+                             f"{_md_escape(rec.get('message', ''))}")
+            if f.failures:
+                lines.append("")
+        if p.checks:
+            lines += ["### Paper-level checks", "", *_md_checks(p.checks)]
+        lines += [f"Checks: `{_rel(p.checks_path, base)}`. Time: {p.wall_time:.2f} s.", ""]
+    return "\n".join(lines)
+
+
+_CSS = """
+body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; max-width: 1200px;
+       margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
+h1, h2, h3 { font-weight: 600; } h2 { border-bottom: 1px solid #ddd; padding-bottom: .2em;
+       margin-top: 2em; }
+table { border-collapse: collapse; font-size: 0.9em; margin: .5em 0; }
+th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.pass { color: #0a7d32; font-weight: 600; } .fail { color: #b00020; font-weight: 600; }
+.figure { display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; margin: 1em 0; }
+.figure img { max-width: 560px; width: 100%; border: 1px solid #eee; }
+.figure .side { flex: 1; min-width: 320px; }
+.meta, .caption { color: #555; font-size: 0.9em; } blockquote { color: #444; margin-left: 0;
+       padding-left: 1em; border-left: 3px solid #ccc; }
+.error { color: #b00020; font-family: monospace; }
+"""
+
+
+def _h(s: Any) -> str:
+    return html.escape(str(s))
+
+
+def _html_checks(checks) -> str:
+    if not checks:
+        return "<p class='meta'>No checks.</p>"
+    rows = ["<table><tr><th>check</th><th>source</th><th>paper</th><th>computed</th>"
+            "<th>tolerance</th><th>result</th></tr>"]
+    for c in checks:
+        mark = "<span class='pass'>pass</span>" if c.passed else "<span class='fail'>FAIL</span>"
+        note = f"<br><span class='meta'>{_h(c.note)}</span>" if c.note else ""
+        rows.append(f"<tr><td>{_h(c.check)}</td><td>{_h(c.source)}</td>"
+                    f"<td class='num'>{_h(_num(c.expected))}</td>"
+                    f"<td class='num'>{_h(_num(c.computed))}</td>"
+                    f"<td class='num'>{_h(_num(c.tolerance))}</td><td>{mark}{note}</td></tr>")
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def render_html(result) -> str:
+    """The HTML report (self-contained CSS, images linked relatively)."""
+    info = _header_info(result)
+    base = Path(result.out)
+    checks = result.checks
+    n_pass = sum(c.passed for c in checks)
+    out = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
+           "<title>qbattery reproduction report</title>", f"<style>{_CSS}</style></head><body>",
+           "<h1>qbattery reproduction report</h1>",
+           f"<p class='meta'>Generated {_h(info['date'])} by qbattery {_h(info['qbattery'])} "
+           f"(git {_h(info['commit'])}); {_h(info['stack'])}.<br>Mode: {_h(info['mode'])}. "
+           f"Executor: {_h(info['executor'])}. Total time: {result.wall_time:.1f} s.</p>",
+           f"<p><b>{n_pass}/{len(checks)} checks passed; {result.n_failed_points} failed points; "
+           f"{len(result.errors)} figure errors.</b></p>",
+           "<table><tr><th>paper</th><th>figures</th><th>checks passed</th>"
+           "<th>failed points</th><th>time (s)</th></tr>"]
+    for p in result.papers:
+        pc = p.all_checks
+        fp = sum(len(f.failures) for f in p.figures)
+        out.append(f"<tr><td><a href='#{_h(p.name)}'>{_h(p.name)}</a></td>"
+                   f"<td class='num'>{len(p.figures)}</td>"
+                   f"<td class='num'>{sum(c.passed for c in pc)}/{len(pc)}</td>"
+                   f"<td class='num'>{fp}</td><td class='num'>{p.wall_time:.1f}</td></tr>")
+    out.append("</table>")
+    for p in result.papers:
+        out += [f"<h2 id='{_h(p.name)}'>{_h(p.title)}</h2>",
+                f"<p class='meta'><code>{_h(p.name)}</code></p>",
+                f"<blockquote>{_h(p.citation)}</blockquote>"]
+        if p.url:
+            out.append(f"<p><a href='{_h(p.url)}'>{_h(p.url)}</a></p>")
+        if p.description:
+            out.append(f"<p>{_h(p.description)}</p>")
+        if p.choices:
+            out.append("<h3>Modelling choices</h3><ul>")
+            out += [f"<li>{_h(c)}</li>" for c in p.choices]
+            out.append("</ul>")
+        for f in p.figures:
+            out.append(f"<h3>Figure <code>{_h(f.name)}</code></h3>")
+            if f.error:
+                out.append(f"<p class='error'>Error: {_h(f.error)}</p>")
+            png = next((i for i in f.images if i.suffix == ".png"), None)
+            out.append("<div class='figure'>")
+            if png is not None:
+                out.append(f"<div><img src='{_h(_rel(png, base))}' alt='{_h(f.name)}'>"
+                           + (f"<p class='caption'>{_h(f.caption)}</p>" if f.caption else "")
+                           + "</div>")
+            out.append("<div class='side'>" + _html_checks(f.checks))
+            data = _rel(f.dataset_path, base)
+            out.append(f"<p class='meta'>Data: <code>{_h(data or 'not written')}</code>; hash "
+                       f"<code>{_h(f.spec_hash[:12])}</code>; {f.n_points} points "
+                       f"({f.n_computed} computed, {f.n_reused} reused, {len(f.failures)} "
+                       f"failed); compute {f.compute_s:.2f} s, plot {f.plot_s:.2f} s.</p>")
+            if f.failures:
+                out.append("<ul>" + "".join(
+                    f"<li class='error'>{_h(r.get('key'))}: {_h(r.get('error_type'))}: "
+                    f"{_h(r.get('message', ''))}</li>" for r in f.failures) + "</ul>")
+            out.append("</div></div>")
+        if p.checks:
+            out += ["<h3>Paper-level checks</h3>", _html_checks(p.checks)]
+        out.append(f"<p class='meta'>Checks: <code>{_h(_rel(p.checks_path, base))}</code>. "
+                   f"Time: {p.wall_time:.2f} s.</p>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def write_report(result) -> tuple[Path, Path]:
+    """Write ``report.md`` and ``report.html`` into ``result.out`` (atomically)."""
+    base = Path(result.out)
+    md = atomic_write_text(base / "report.md", render_markdown(result))
+    ht = atomic_write_text(base / "report.html", render_html(result))
+    return md, ht
