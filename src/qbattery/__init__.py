@@ -7,13 +7,17 @@ Conventions: hbar = 1; basis index = number of excitations; D[L]rho = L rho L^da
 
 from ._version import __version__
 from .dynamics import (
+    CollisionModel,
     LindbladSolver,
     SolverStats,
     SteadyState,
     SteadyStateSolver,
     Trajectory,
+    collide,
     evolve,
+    exchange_bath,
     kernel_dimension,
+    markovian_rates,
     steady_state,
 )
 from .errors import (
@@ -60,6 +64,7 @@ from .models import (
     OpenSystem,
     Pumping,
     Topology,
+    auto_cutoff,
     bose_einstein,
     convert_rate,
     excitation_number,
@@ -109,8 +114,11 @@ from .quantum import (
     to_qobj,
     transition,
 )
+from .symmetry import CoherenceSectors, evolve_sectors
 
 __all__ = [
+    "CoherenceSectors", "CollisionModel", "auto_cutoff", "collide", "evolve_sectors",
+    "exchange_bath", "markovian_rates",
     "BosonicThermalReservoir", "Dephasing", "FermionicReservoir", "Gain", "GainLossReservoir",
     "LindbladSolver", "Loss", "Pumping", "SolverStats", "SteadyState", "SteadyStateSolver",
     "Topology", "Trajectory", "average_concurrence", "average_power", "bose_einstein",

@@ -10,6 +10,14 @@ Conventions: hbar = 1, row-major vectorisation vec(rho) = rho.reshape(-1),
 D[L]rho = L rho L^dag - {L^dag L, rho}/2. See docs/dynamics.md.
 """
 
+from .collision import (
+    Bath,
+    CollisionModel,
+    collide,
+    coupling_for_rate,
+    exchange_bath,
+    markovian_rates,
+)
 from .lindblad import LindbladSolver, evolve
 from .methods import ODE, Auto, Krylov, Method, Propagator, make_method
 from .steady import (
@@ -22,6 +30,12 @@ from .steady import (
 from .trajectory import SolverStats, Trajectory
 
 __all__ = [
+    "Bath",
+    "CollisionModel",
+    "collide",
+    "coupling_for_rate",
+    "exchange_bath",
+    "markovian_rates",
     "ODE",
     "Auto",
     "Krylov",

@@ -1,5 +1,6 @@
 """Batteries, chargers, reservoirs, topologies and the OpenSystem model."""
 
+from .boson import CutoffChoice, auto_cutoff, gain_loss_boson, top_level_population
 from .dissipators import (
     RATE_CONVENTIONS,
     check_kossakowski,
@@ -37,6 +38,7 @@ from .topology import (
 )
 
 __all__ = [
+    "CutoffChoice", "auto_cutoff", "gain_loss_boson", "top_level_population",
     "RATE_CONVENTIONS", "TOPOLOGY_ALIASES", "BosonicThermalReservoir", "Channel", "Dephasing",
     "FermionicReservoir", "Gain", "GainLossReservoir", "Loss", "OpenSystem", "Pumping",
     "Reservoir", "Topology", "bose_einstein", "check_kossakowski", "convert_rate",
