@@ -10,6 +10,7 @@ Conventions: hbar = 1, row-major vectorisation vec(rho) = rho.reshape(-1),
 D[L]rho = L rho L^dag - {L^dag L, rho}/2. See docs/dynamics.md.
 """
 
+from .collective import CollectiveChannel, CollectiveSolver, evolve_collective
 from .collision import (
     Bath,
     CollisionModel,
@@ -18,6 +19,7 @@ from .collision import (
     exchange_bath,
     markovian_rates,
 )
+from .cumulant import CumulantSolver, CumulantState, cumulant_rhs, evolve_cumulant
 from .lindblad import LindbladSolver, evolve
 from .methods import ODE, Auto, Krylov, Method, Propagator, make_method
 from .steady import (
@@ -30,6 +32,13 @@ from .steady import (
 from .trajectory import SolverStats, Trajectory
 
 __all__ = [
+    "CollectiveChannel",
+    "CollectiveSolver",
+    "CumulantSolver",
+    "CumulantState",
+    "cumulant_rhs",
+    "evolve_collective",
+    "evolve_cumulant",
     "Bath",
     "CollisionModel",
     "collide",

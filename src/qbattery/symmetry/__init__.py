@@ -23,8 +23,12 @@ from .coherence import (
     sector_block,
     sector_indices,
 )
+from .dicke import ProductDicke, collective_ops_full, dicke_ladder
 
 __all__ = [
+    "ProductDicke",
+    "collective_ops_full",
+    "dicke_ladder",
     "CoherenceSectors",
     "SectorTrajectory",
     "check_covariance",
