@@ -66,6 +66,8 @@ from .models import (
     Topology,
     auto_cutoff,
     bose_einstein,
+    cell_battery,
+    connected_graphs,
     convert_rate,
     excitation_number,
     fermi_dirac,
@@ -75,6 +77,7 @@ from .models import (
     qubit_network_hamiltonian,
     site_operators,
 )
+from .protocols import DischargeTrajectory, OpenCircuit, open_circuit
 from .quantum import (
     basis,
     coherent_state,
@@ -117,6 +120,7 @@ from .quantum import (
 from .symmetry import CoherenceSectors, evolve_sectors
 
 __all__ = [
+    "DischargeTrajectory", "OpenCircuit", "cell_battery", "connected_graphs", "open_circuit",
     "CoherenceSectors", "CollisionModel", "auto_cutoff", "collide", "evolve_sectors",
     "exchange_bath", "markovian_rates",
     "BosonicThermalReservoir", "Dephasing", "FermionicReservoir", "Gain", "GainLossReservoir",

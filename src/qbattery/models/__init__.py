@@ -1,6 +1,7 @@
 """Batteries, chargers, reservoirs, topologies and the OpenSystem model."""
 
 from .boson import CutoffChoice, auto_cutoff, gain_loss_boson, top_level_population
+from .cells import cell_battery, cell_liouvillian, leakage_bound, leakage_kossakowski_matrix
 from .dissipators import (
     RATE_CONVENTIONS,
     check_kossakowski,
@@ -13,6 +14,7 @@ from .dissipators import (
     rate_from_half_convention,
     rate_from_two_L_convention,
 )
+from .graphs import are_isomorphic, canonical_edges, connected_graphs
 from .networks import edge_kossakowski_matrix, qubit_network
 from .open_system import Channel, OpenSystem
 from .reservoirs import (
@@ -38,6 +40,8 @@ from .topology import (
 )
 
 __all__ = [
+    "are_isomorphic", "canonical_edges", "cell_battery", "cell_liouvillian", "connected_graphs",
+    "leakage_bound", "leakage_kossakowski_matrix",
     "CutoffChoice", "auto_cutoff", "gain_loss_boson", "top_level_population",
     "RATE_CONVENTIONS", "TOPOLOGY_ALIASES", "BosonicThermalReservoir", "Channel", "Dephasing",
     "FermionicReservoir", "Gain", "GainLossReservoir", "Loss", "OpenSystem", "Pumping",

@@ -29,8 +29,8 @@ def edge_kossakowski_matrix(topology: Topology, gamma: Any, gamma_edge: Any, *,
 
     Independent decay :math:`\gamma\mathcal D[\sigma_-^i]` of every site plus a correlated
     (leakage) term on every edge, :math:`\gamma_{\rm edge}(\sigma_-^j\rho\sigma_+^i -
-    \frac12\{\sigma_+^i\sigma_-^j,\rho\})` for both orientations of (i, j) (self-discharge paper,
-    Eqs. 12-13 in its :math:`\frac\Gamma2(2O\rho O^\dagger - \dots)` form, i.e. core rates).
+    \frac12\{\sigma_+^i\sigma_-^j,\rho\})` for both orientations of (i, j), in core rates (the
+    self-discharge reproduction, Eqs. 12-13, uses ``gamma = Gamma/2``, ``gamma_edge = Gamma_d/2``).
     Completely positive iff ``gamma_edge <= max_psd_coupling(gamma, topology.adjacency())``
     :math:`= \gamma/|\lambda_{\min}(\mathrm{Adj})|`; with ``check=True`` a non-PSD G raises
     :class:`~qbattery.errors.NotCompletelyPositiveError`. Feed G to
