@@ -115,7 +115,7 @@ def damped_oscillator(omega: float = 2.0, kappa: float = 0.5, alpha0: complex = 
 
 
 def thermal_oscillator(omega: float = 1.0, kappa: float = 0.3, n_th: float = 0.4,
-                       n0: int = 2, cutoff: int = 32) -> AnalyticSystem:
+                       n0: int = 2, cutoff: int = 24) -> AnalyticSystem:
     a, ad = destroy(cutoff), create(cutoff)
 
     def exact(t):

@@ -7,8 +7,13 @@ Conventions: hbar = 1; basis index = number of excitations; D[L]rho = L rho L^da
 
 from ._version import __version__
 from .dynamics import (
+    ODE,
+    Auto,
     CollisionModel,
+    Krylov,
     LindbladSolver,
+    Method,
+    Propagator,
     SolverStats,
     SteadyState,
     SteadyStateSolver,
@@ -17,6 +22,8 @@ from .dynamics import (
     evolve,
     exchange_bath,
     kernel_dimension,
+    liouvillian_spectrum,
+    make_method,
     markovian_rates,
     steady_state,
 )
@@ -120,6 +127,7 @@ from .quantum import (
 from .symmetry import CoherenceSectors, evolve_sectors
 
 __all__ = [
+    "ODE", "Auto", "Krylov", "Method", "Propagator", "liouvillian_spectrum", "make_method",
     "DischargeTrajectory", "OpenCircuit", "cell_battery", "connected_graphs", "open_circuit",
     "CoherenceSectors", "CollisionModel", "auto_cutoff", "collide", "evolve_sectors",
     "exchange_bath", "markovian_rates",

@@ -89,6 +89,17 @@ def test_store_states_defaults_and_override():
     assert none.states is None and none.final_state.shape == (2, 2)
 
 
+def test_c_ops_forms():
+    stack = evolve(H_Q, RHO_Q, TIMES, np.stack(C_Q))
+    single = evolve(H_Q, RHO_Q, TIMES, C_Q[0])
+    listed = evolve(H_Q, RHO_Q, TIMES, C_Q)
+    np.testing.assert_array_equal(stack.states, listed.states)
+    np.testing.assert_array_equal(single.states, listed.states)
+    closed = evolve(H_Q, RHO_Q, TIMES)  # no dissipation: purity conserved
+    purity = np.einsum("tij,tji->t", closed.states, closed.states).real
+    np.testing.assert_allclose(purity, purity[0], atol=1e-14)
+
+
 def test_ket_and_sparse_inputs():
     psi = np.array([0.6, 0.8j])
     dense = evolve(H_Q, psi, TIMES, C_Q)
@@ -165,13 +176,27 @@ def test_make_method_and_options():
 
 def test_auto_picks_dense_for_small_and_krylov_for_large():
     assert isinstance(Auto().resolve(4, TIMES), Propagator)
-    assert isinstance(Auto().resolve(441, TIMES), Krylov)
+    assert isinstance(Auto().resolve(441, TIMES), Krylov)  # 441^3 > 3e5 * 11
+    assert isinstance(Auto().resolve(441, np.linspace(0, 1, 400)), Propagator)
+    assert isinstance(Auto().resolve(2048, np.linspace(0, 1, 10**6)), Krylov)  # > dense_max
     many_steps = np.cumsum(np.arange(1, 40) * 0.01)
-    assert isinstance(Auto().resolve(16, many_steps), Krylov)
-    assert isinstance(Auto(dense_max=1000).resolve(441, TIMES), Propagator)
+    assert isinstance(Auto().resolve(16, many_steps), Propagator)
+    assert isinstance(Auto().resolve(256, many_steps), Krylov)
+    assert isinstance(Auto(dense_ratio=1e8).resolve(441, TIMES), Propagator)
     a = destroy(21)  # n = 441
     traj = evolve(number(21), fock_dm(21, 1), TIMES, [0.5 * a], e_ops=[number(21)])
     assert traj.stats.method == "krylov" and traj.stats.auto
+
+
+def test_auto_stays_dense_when_the_solver_has_the_propagator():
+    a = destroy(21)
+    solver = LindbladSolver(number(21), [0.5 * a])
+    assert isinstance(solver.resolved_method(TIMES), Krylov)
+    forced = LindbladSolver(number(21), [0.5 * a], method="propagator")
+    forced.run(fock_dm(21, 1), TIMES)
+    solver._cache.update(forced._cache)  # same model: share the propagator
+    assert isinstance(solver.resolved_method(TIMES), Propagator)
+    assert solver.run(fock_dm(21, 1), TIMES).stats.n_expm == 0
 
 
 def test_method_instance_with_options_in_evolve():

@@ -75,7 +75,9 @@ def parse_system(H: Any, c_ops: Any) -> tuple[OpenSystem | None, Any, list, tupl
         ops = []
     elif _is_single_operator(c_ops):
         ops = [c_ops]
-    elif isinstance(c_ops, (Sequence, tuple)) and not isinstance(c_ops, str):
+    elif isinstance(c_ops, np.ndarray) and c_ops.ndim == 3:  # a stack (k, D, D)
+        ops = list(c_ops)
+    elif isinstance(c_ops, Sequence) and not isinstance(c_ops, str):
         ops = list(c_ops)
     else:
         raise InvalidParameterError("c_ops", c_ops, "a list of collapse operators (or None)")
@@ -210,7 +212,7 @@ class LindbladSolver:
         """The concrete method a run on ``times`` uses (resolves ``"auto"``)."""
         t = check_times(times)
         if isinstance(self.method, Auto):
-            return self.method.resolve(self.liouville_dim, t)
+            return self.method.resolve(self.liouville_dim, t, self._cache.get("propagators", ()))
         return self.method
 
     def run(self, rho0: Any, times: Any, e_ops: Any = None, *,
@@ -240,7 +242,7 @@ class LindbladSolver:
         method = self.method
         auto = isinstance(method, Auto)
         if auto:
-            method = method.resolve(n, times)
+            method = method.resolve(n, times, self._cache.get("propagators", ()))
 
         states = np.empty((nt, D, D), dtype=np.complex128) if keep else None
         final = np.empty((D, D), dtype=np.complex128)

@@ -25,12 +25,12 @@ method         algorithm                                      accuracy
 =============  ============================================  ==========================================
 
 ``method="auto"`` (:class:`Auto`) chooses `Propagator` when the Liouville dimension
-:math:`n = D^2` is at most ``dense_max`` (default 400, i.e. D <= 20) and the grid needs at most
-``max_distinct_steps`` different dense exponentials, and `Krylov` otherwise. The threshold was
-measured (single-threaded BLAS, driven cavity and spin chains): a dense ``expm`` costs ~n^3
-(0.01 s at n=400, 0.06-0.3 s at n=900, 0.4-3 s at n=1600) while ``expm_multiply`` costs ~0.3 ms
-per output time plus ~||L|| T sparse mat-vecs, so the dense propagator only pays off for small n
-(or when a solver object is reused over many runs; pass ``method="propagator"`` then).
+:math:`n = D^2` is at most ``dense_max`` (1024) and the dense exponentials the grid needs are
+cheaper than ``expm_multiply`` at every output time: ``n_distinct_steps * n**3 <= 3e5 * n_times``.
+Measured single-threaded (driven cavity, spin chains): a dense ``expm`` costs ~1.6e-9 n^3 s
+(0.1 s at n=400, 0.3 s at 576, 1 s at 784) and ``expm_multiply`` ~0.5 ms per output time plus
+~||L|| T sparse mat-vecs; e.g. for 201 output times the crossover is n ~ 400 (D = 20).
+Propagators already cached by a reused solver are free, so such a solver stays dense.
 
 Unknown option names raise :class:`~qbattery.errors.InvalidParameterError`.
 """
@@ -363,36 +363,46 @@ class ODE(Method):
 
 @dataclass(frozen=True)
 class Auto(Method):
-    """Choose `Propagator` for small Liouville dimensions and `Krylov` otherwise.
+    """Choose `Propagator` or `Krylov` from a measured cost model.
+
+    `Propagator` is used when n = D^2 <= ``dense_max`` and
+
+        n_distinct_steps * n**3 <= dense_ratio * n_times
+
+    i.e. when the dense exponentials (~1.6e-9 n^3 s each) cost less than ``expm_multiply`` at
+    every output time (~0.5 ms each), measured single-threaded on driven cavities (n = 64..784)
+    and spin chains. Propagators already in the solver's cache cost nothing, so a reused solver
+    stays on the dense path. `Krylov` otherwise.
 
     Parameters
     ----------
     dense_max
-        Largest Liouville dimension n = D^2 propagated densely (measured crossover, see module
-        docstring). Default 400.
-    max_distinct_steps
-        Largest number of distinct time steps (dense exponentials) for the dense choice.
+        Largest Liouville dimension propagated densely (default 1024, i.e. D <= 32).
+    dense_ratio
+        Cost ratio of the model above (default 3e5).
     """
 
     name: ClassVar[str] = "auto"
-    dense_max: int = 400
-    max_distinct_steps: int = 16
+    dense_max: int = 1024
+    dense_ratio: float = 3e5
 
     def __post_init__(self) -> None:
         check_int(self.dense_max, "dense_max", low=0)
-        check_int(self.max_distinct_steps, "max_distinct_steps", low=1)
+        check_real(self.dense_ratio, "dense_ratio", low=0.0)
 
-    def resolve(self, n: int, times: np.ndarray) -> Method:
-        """The concrete method used for Liouville dimension n on this grid."""
+    def resolve(self, n: int, times: np.ndarray, cached: Any = ()) -> Method:
+        """The concrete method for Liouville dimension n on this grid (``cached``: step sizes
+        whose propagators the solver already holds)."""
         if n <= self.dense_max:
             steps = distinct_steps(grid_runs(times))
-            if len(steps) <= self.max_distinct_steps:
+            missing = sum(1 for dt in steps if dt not in cached)
+            if missing * float(n) ** 3 <= self.dense_ratio * len(times):
                 return Propagator()
         return Krylov()
 
     def propagate(self, L, v0, times, emit, cache, *, hermitian=False):
-        return self.resolve(L.shape[0], times).propagate(L, v0, times, emit, cache,
-                                                         hermitian=hermitian)
+        method = self.resolve(L.shape[0], times, cache.get("propagators", ()))
+        return method.propagate(L, v0, times, emit, cache, hermitian=hermitian)
 
 
 _METHODS: dict[str, type[Method]] = {

@@ -19,10 +19,17 @@ Kernel dimension (``check_kernel=True``): the number of stationary modes, counte
 
 * n <= ``SVD_MAX_DIM`` (256, i.e. D <= 16): singular values of the dense :math:`\mathcal L` with
   :math:`\sigma_i \le` ``kernel_tol`` x :math:`\sigma_{\max}`;
-* larger: eigenvalues nearest to a small positive shift :math:`\delta = 10^{-6}\|\mathcal L\|_1`
-  (ARPACK shift-invert, ``scipy.sparse.linalg.eigs`` on one sparse LU of
-  :math:`\mathcal L - \delta`) with :math:`|\lambda| \le` ``kernel_tol`` x :math:`\|\mathcal L\|_1`;
-  the number of requested eigenvalues doubles while all of them are stationary.
+* larger: first a screen that reuses the LU of step 1. Every eigenvector of :math:`\mathcal L`
+  with :math:`\lambda \ne 0` is traceless, so :math:`\|A x\| \le |\lambda|\|x\|` and
+  :math:`\sigma_{\min}(A) \le \min_{\lambda\ne0}|\lambda|`; a second stationary state makes
+  A singular. Four power iterations on :math:`A^{-\dagger}A^{-1}` (8 triangular solves) estimate
+  :math:`\sigma_{\min}(A)`; if it exceeds ``SCREEN_SAFETY`` (100) x ``kernel_tol`` x
+  :math:`\|\mathcal L\|_1` the kernel is one-dimensional. Otherwise (degenerate or nearly so)
+  the stationary modes are counted as the eigenvalues nearest to a small positive shift
+  :math:`\delta = 10^{-6}\|\mathcal L\|_1` (ARPACK shift-invert, ``scipy.sparse.linalg.eigs``
+  on one sparse LU of :math:`\mathcal L - \delta`) with :math:`|\lambda| \le` ``kernel_tol`` x
+  :math:`\|\mathcal L\|_1`; the number of requested eigenvalues doubles while all of them are
+  stationary. :func:`kernel_dimension` always counts (no screen).
 
 Since Lindblad generators have a semisimple zero eigenvalue, this is also the algebraic
 multiplicity. If it exceeds 1, ``steady_state`` without ``rho0`` raises
@@ -78,6 +85,10 @@ SVD_MAX_DIM = 256
 #: Shift of the shift-invert eigensolver, relative to ||L||_1 (kernel eigenvalues sit at -delta
 #: from it, slow modes further; the shifted matrix stays well conditioned for the LU).
 SHIFT_REL = 1e-6
+#: The one-dimensional-kernel screen passes when sigma_min(A) > SCREEN_SAFETY * kernel_tol * ||L||_1
+#: (the power-iteration estimate is an upper bound of sigma_min, typically within a factor 3).
+SCREEN_SAFETY = 100.0
+SCREEN_ITERATIONS = 4
 _PERMC = ("MMD_AT_PLUS_A", "COLAMD", "MMD_ATA", "NATURAL")
 
 
@@ -235,8 +246,9 @@ class SteadyStateSolver:
     kernel_tol
         Relative threshold for counting stationary modes (default 1e-10, see module docs).
     check_kernel
-        Count the kernel dimension (costs one more sparse LU for n > 256); switch it off in a
-        sweep once the kernel is known to be one-dimensional.
+        Check the kernel dimension: a dense SVD for n <= 256, otherwise a screen on the LU
+        already computed (8 triangular solves) and, only if it fails, a shift-invert eigenvalue
+        count (one more LU).
     permc_spec
         SuperLU column ordering: ``"MMD_AT_PLUS_A"`` (default), ``"COLAMD"``, ``"MMD_ATA"``,
         ``"NATURAL"``.
@@ -276,16 +288,28 @@ class SteadyStateSolver:
         if rho0 is not None:
             rho0 = as_density_matrix(rho0, "rho0", dim=D)
         norm1 = liouville_norm1(L)
-        kernel_dim = None
-        if self.check_kernel:
-            kernel_dim, _, _ = _kernel(L, self.kernel_tol, self.permc_spec)
+        kernel_dim: int | None = None
+        v = None
+        if self.check_kernel and n <= SVD_MAX_DIM:
+            kernel_dim = _kernel(L, self.kernel_tol, self.permc_spec)[0]
+        if kernel_dim is None or kernel_dim == 1:
+            screen = self.check_kernel and kernel_dim is None
+            v, sigma = self._direct(L, D, screen=screen)
+            if screen:
+                if v is not None and sigma > SCREEN_SAFETY * self.kernel_tol * norm1:
+                    kernel_dim = 1
+                else:  # singular or nearly: count the stationary modes
+                    kernel_dim = _kernel(L, self.kernel_tol, self.permc_spec)[0]
         if kernel_dim is not None and kernel_dim > 1:
             if rho0 is None:
                 raise DegenerateSteadyStateError(kernel_dim)
             v = self._project(L, rho0)
             method = "projection"
+        elif v is None:
+            raise SolverError(
+                "steady_state: the trace-constrained Liouvillian is singular (degenerate kernel?): "
+                "use check_kernel=True and pass rho0")
         else:
-            v = self._direct(L, D, norm1)
             method = "direct"
         rho = v.reshape(D, D)
         residual = float(np.linalg.norm(L @ v))
@@ -310,7 +334,8 @@ class SteadyStateSolver:
             wall_time=time.perf_counter() - t0)
 
     # ------------------------------------------------------------------ algorithms
-    def _direct(self, L: sp.csr_matrix, D: int, norm1: float) -> np.ndarray:
+    def _direct(self, L: sp.csr_matrix, D: int, *, screen: bool) -> tuple[np.ndarray | None, float]:
+        """Trace-row LU solve; returns (vec rho or None if singular, estimate of sigma_min(A))."""
         n = L.shape[0]
         w = float(abs(L).max()) if L.nnz else 1.0
         A = sp.vstack([_trace_row(D, w), L[1:]], format="csc")
@@ -318,16 +343,29 @@ class SteadyStateSolver:
         b[0] = w
         try:
             lu = spla.splu(A, permc_spec=self.permc_spec)
-        except RuntimeError as exc:  # exactly singular: the kernel is degenerate
-            raise SolverError(
-                f"steady_state: the trace-constrained Liouvillian is singular ({exc}); the kernel is "
-                "probably degenerate: use check_kernel=True and pass rho0") from exc
+        except RuntimeError:  # exactly singular: the kernel is degenerate
+            return None, 0.0
         x = lu.solve(b)
         x = x + lu.solve(b - A @ x)  # one step of iterative refinement
         if not np.all(np.isfinite(x)):
-            raise SolverError("steady_state: the sparse solve produced non-finite values "
-                              "(singular system; degenerate kernel?)")
-        return x
+            return None, 0.0
+        sigma = math.inf
+        if screen:
+            # power iteration on A^-H A^-1 from a fixed random start: ||A^-1 u|| -> 1/sigma_min
+            u = np.array([1.0, 1j]) @ np.random.default_rng(12345).standard_normal((2, n))
+            u /= np.linalg.norm(u)
+            for _ in range(SCREEN_ITERATIONS):
+                y = lu.solve(u)
+                ny = float(np.linalg.norm(y))
+                if not math.isfinite(ny) or ny == 0.0:
+                    return x, 0.0
+                sigma = 1.0 / ny
+                z = lu.solve(y, trans="H")
+                nz = float(np.linalg.norm(z))
+                if not math.isfinite(nz) or nz == 0.0:
+                    return x, 0.0
+                u = z / nz
+        return x, sigma
 
     def _project(self, L: sp.csr_matrix, rho0: np.ndarray) -> np.ndarray:
         _, R, W = _kernel(L, self.kernel_tol, self.permc_spec, vectors=True)
