@@ -14,6 +14,13 @@ from .dissipators import (
     rate_from_half_convention,
     rate_from_two_L_convention,
 )
+from .fermionic_network import (
+    FermionicNetworkSolver,
+    NetworkSteadyState,
+    fermionic_network,
+    network_topology,
+    reservoir_occupations,
+)
 from .graphs import are_isomorphic, canonical_edges, connected_graphs
 from .networks import edge_kossakowski_matrix, qubit_network
 from .open_system import Channel, OpenSystem
@@ -40,6 +47,8 @@ from .topology import (
 )
 
 __all__ = [
+    "FermionicNetworkSolver", "NetworkSteadyState", "fermionic_network", "network_topology",
+    "reservoir_occupations",
     "are_isomorphic", "canonical_edges", "cell_battery", "cell_liouvillian", "connected_graphs",
     "leakage_bound", "leakage_kossakowski_matrix",
     "CutoffChoice", "auto_cutoff", "gain_loss_boson", "top_level_population",

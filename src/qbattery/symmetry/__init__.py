@@ -24,8 +24,22 @@ from .coherence import (
     sector_indices,
 )
 from .dicke import ProductDicke, collective_ops_full, dicke_ladder
+from .u1 import (
+    LinearGenerator,
+    ParametricSteadyState,
+    ReducedSteadyState,
+    U1Reduction,
+    kernel_count_dense,
+    u1_steady_state,
+)
 
 __all__ = [
+    "LinearGenerator",
+    "ParametricSteadyState",
+    "ReducedSteadyState",
+    "U1Reduction",
+    "kernel_count_dense",
+    "u1_steady_state",
     "ProductDicke",
     "collective_ops_full",
     "dicke_ladder",
