@@ -1,8 +1,9 @@
 """The reproduction report: ``report.md`` and ``report.html`` in the output directory.
 
 Per paper: title and citation, the modelling choices, and each figure next to the table of its
-checks (quantity, value printed in the paper, computed value, tolerance, pass/fail), then the
-paper-level checks and the timings. Images are linked relatively (``<paper>/<figure>.png``), so
+checks (quantity, value printed in the paper, computed value, tolerance, pass/fail) and under it
+the paragraphs computed from its data (findings), then the paper-level findings and checks and
+the timings (computing, drawing, writing each format). Images are linked relatively (``<paper>/<figure>.png``), so
 the directory can be moved or archived as a whole.
 """
 
@@ -12,6 +13,7 @@ import datetime as _dt
 import html
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +54,31 @@ def _header_info(result) -> dict[str, str]:
 
 
 def _md_escape(s: str) -> str:
-    return str(s).replace("|", "\\|").replace("\n", " ")
+    """Text for a table cell: pipes escaped, "<b>"-like tags shown as written."""
+    return _MD_TAG.sub(r"\\<", str(s).replace("|", "\\|").replace("\n", " "))
+
+
+# What Markdown would interpret inside a paragraph: emphasis and code markers, and "<" opening
+# a tag (e.g. "<b>" in "|<b>|^2"); other punctuation is left as written, for raw reading.
+_MD_SPECIAL = re.compile(r"([\\`*_]|<(?=[A-Za-z/!?]))")
+_MD_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def _md_code(s: str) -> str:
+    """Text for an inline code span (nothing inside is interpreted)."""
+    return str(s).replace("\n", " ").replace("`", "'")
+
+
+def _md_text(s: str) -> str:
+    """Plain text as one Markdown paragraph (``<b>``, ``*``, ``_`` are shown, not rendered)."""
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(str(s).split()))
+    return "\\" + text if text[:1] in "#>-+=|[" and text else text
+
+
+def _plot_times(f) -> str:
+    """``plot 0.72 s (draw 0.31, png 0.25, pdf 0.16)``."""
+    parts = ", ".join(f"{k} {v:.2f}" for k, v in getattr(f, "plot_times", {}).items())
+    return f"plot {f.plot_s:.2f} s" + (f" ({parts})" if parts else "")
 
 
 def _md_checks(checks: list[Check] | tuple[Check, ...]) -> list[str]:
@@ -69,6 +95,14 @@ def _md_checks(checks: list[Check] | tuple[Check, ...]) -> list[str]:
     return lines
 
 
+def _split(result) -> str:
+    """``computing 3.1 s, figures 4.2 s (png, pdf)``."""
+    compute = sum(f.compute_s for p in result.papers for f in p.figures)
+    plot = sum(f.plot_s for p in result.papers for f in p.figures)
+    fmts = ", ".join(getattr(result, "formats", ()) or ())
+    return f"computing {compute:.1f} s, figures {plot:.1f} s" + (f" ({fmts})" if fmts else "")
+
+
 def render_markdown(result) -> str:
     """The Markdown report of a :class:`~qbattery.experiments.reproduce.ReproduceResult`."""
     info = _header_info(result)
@@ -80,7 +114,7 @@ def render_markdown(result) -> str:
         f"Generated {info['date']} by qbattery {info['qbattery']} (git {info['commit']}); "
         f"{info['stack']}.", "",
         f"Mode: {info['mode']}. Executor: {info['executor']}. Total time: "
-        f"{result.wall_time:.1f} s.", "",
+        f"{result.wall_time:.1f} s ({_split(result)}).", "",
         f"**{n_pass}/{len(checks)} checks passed; {result.n_failed_points} failed points; "
         f"{len(result.errors)} figure errors.**", "",
         "| paper | figures | checks passed | failed points | time (s) |",
@@ -104,23 +138,33 @@ def render_markdown(result) -> str:
         for f in p.figures:
             lines += [f"### Figure `{f.name}`", ""]
             if f.error:
-                lines += [f"**Error:** `{_md_escape(f.error)}`", ""]
+                lines += [f"**Error:** `{_md_code(f.error)}`", ""]
             png = next((i for i in f.images if i.suffix == ".png"), None)
             if png is not None:
                 lines += [f"![{f.name}]({_rel(png, base)})", ""]
             if f.caption:
-                lines += [f"*{f.caption}*", ""]
+                lines += [f"*{_md_text(f.caption)}*", ""]
+            for text in getattr(f, "findings", ()):
+                lines += [f"**Finding.** {_md_text(text)}", ""]
+            for err in getattr(f, "finding_errors", ()):
+                lines += [f"**Error:** `{_md_code(err)}`", ""]
             lines += _md_checks(f.checks)
             data = _rel(f.dataset_path, base)
             lines += [f"Data: `{data or 'not written'}`; hash `{f.spec_hash[:12]}`; "
                       f"{f.n_points} points ({f.n_computed} computed, {f.n_reused} reused, "
-                      f"{len(f.failures)} failed); compute {f.compute_s:.2f} s, plot "
-                      f"{f.plot_s:.2f} s.", ""]
+                      f"{len(f.failures)} failed); compute {f.compute_s:.2f} s, "
+                      f"{_plot_times(f)}.", ""]
             for rec in f.failures:
                 lines.append(f"- failed point `{rec.get('key')}`: {rec.get('error_type')}: "
                              f"{_md_escape(rec.get('message', ''))}")
             if f.failures:
                 lines.append("")
+        p_findings = getattr(p, "findings", ())
+        p_errors = getattr(p, "finding_errors", ())
+        if p_findings or p_errors:
+            lines += ["### Findings", ""]
+            lines += [x for t in p_findings for x in (_md_text(t), "")]
+            lines += [x for e in p_errors for x in (f"**Error:** `{_md_code(e)}`", "")]
         if p.checks:
             lines += ["### Paper-level checks", "", *_md_checks(p.checks)]
         lines += [f"Checks: `{_rel(p.checks_path, base)}`. Time: {p.wall_time:.2f} s.", ""]
@@ -143,6 +187,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .meta, .caption { color: #555; font-size: 0.9em; } blockquote { color: #444; margin-left: 0;
        padding-left: 1em; border-left: 3px solid #ccc; }
 .error { color: #b00020; font-family: monospace; }
+.finding { max-width: 1100px; background: #f6f8fa; border-left: 3px solid #0072B2;
+       padding: .5em .9em; margin: .6em 0 1.2em 0; }
 """
 
 
@@ -177,7 +223,8 @@ def render_html(result) -> str:
            "<h1>qbattery reproduction report</h1>",
            f"<p class='meta'>Generated {_h(info['date'])} by qbattery {_h(info['qbattery'])} "
            f"(git {_h(info['commit'])}); {_h(info['stack'])}.<br>Mode: {_h(info['mode'])}. "
-           f"Executor: {_h(info['executor'])}. Total time: {result.wall_time:.1f} s.</p>",
+           f"Executor: {_h(info['executor'])}. Total time: {result.wall_time:.1f} s "
+           f"({_h(_split(result))}).</p>",
            f"<p><b>{n_pass}/{len(checks)} checks passed; {result.n_failed_points} failed points; "
            f"{len(result.errors)} figure errors.</b></p>",
            "<table><tr><th>paper</th><th>figures</th><th>checks passed</th>"
@@ -217,12 +264,22 @@ def render_html(result) -> str:
             out.append(f"<p class='meta'>Data: <code>{_h(data or 'not written')}</code>; hash "
                        f"<code>{_h(f.spec_hash[:12])}</code>; {f.n_points} points "
                        f"({f.n_computed} computed, {f.n_reused} reused, {len(f.failures)} "
-                       f"failed); compute {f.compute_s:.2f} s, plot {f.plot_s:.2f} s.</p>")
+                       f"failed); compute {f.compute_s:.2f} s, {_h(_plot_times(f))}.</p>")
             if f.failures:
                 out.append("<ul>" + "".join(
                     f"<li class='error'>{_h(r.get('key'))}: {_h(r.get('error_type'))}: "
                     f"{_h(r.get('message', ''))}</li>" for r in f.failures) + "</ul>")
             out.append("</div></div>")
+            out += [f"<p class='finding'><b>Finding.</b> {_h(t)}</p>"
+                    for t in getattr(f, "findings", ())]
+            out += [f"<p class='error'>Error: {_h(e)}</p>"
+                    for e in getattr(f, "finding_errors", ())]
+        p_findings = getattr(p, "findings", ())
+        p_errors = getattr(p, "finding_errors", ())
+        if p_findings or p_errors:
+            out.append("<h3>Findings</h3>")
+            out += [f"<p class='finding'>{_h(t)}</p>" for t in p_findings]
+            out += [f"<p class='error'>Error: {_h(e)}</p>" for e in p_errors]
         if p.checks:
             out += ["<h3>Paper-level checks</h3>", _html_checks(p.checks)]
         out.append(f"<p class='meta'>Checks: <code>{_h(_rel(p.checks_path, base))}</code>. "

@@ -3,12 +3,13 @@
 Output layout (``out`` defaults to ``./results``)::
 
     <out>/report.md, <out>/report.html
-    <out>/<paper>/<figure>.nc | .png | .pdf
+    <out>/<paper>/<figure>.nc | .png | .pdf   (figure formats: ``formats``, default PNG + PDF)
     <out>/<paper>/checks.csv      columns: check, source, expected, computed, tolerance, passed
     <out>/_store/...              the resumable point store (see :mod:`.store`)
 
 One executor (and one dask cluster) serves every figure of every paper. A figure that cannot be
-computed is reported with its error and the others go on.
+computed is reported with its error and the others go on. Findings (paragraphs computed from the
+data) are evaluated after the checks; one that raises is reported as an error.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ class FigureResult:
     plot_s: float = 0.0
     spec_hash: str = ""
     error: str = ""
+    findings: tuple[str, ...] = ()
+    finding_errors: tuple[str, ...] = ()
+    #: seconds spent drawing (``draw``: figure and layout) and writing each format (``png`` ...)
+    plot_times: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,10 +75,20 @@ class PaperResult:
     checks: list[Check] = field(default_factory=list)
     checks_path: Path | None = None
     wall_time: float = 0.0
+    findings: list[str] = field(default_factory=list)
+    finding_errors: list[str] = field(default_factory=list)
 
     @property
     def all_checks(self) -> list[Check]:
         return [c for f in self.figures for c in f.checks] + list(self.checks)
+
+    @property
+    def compute_s(self) -> float:
+        return sum(f.compute_s for f in self.figures)
+
+    @property
+    def plot_s(self) -> float:
+        return sum(f.plot_s for f in self.figures)
 
 
 @dataclass
@@ -87,6 +102,7 @@ class ReproduceResult:
     wall_time: float = 0.0
     report_md: Path | None = None
     report_html: Path | None = None
+    formats: tuple[str, ...] = ("png", "pdf")
 
     @property
     def checks(self) -> list[Check]:
@@ -98,8 +114,15 @@ class ReproduceResult:
 
     @property
     def errors(self) -> list[str]:
-        return [f"{f.paper}/{f.name}: {f.error}" for p in self.papers for f in p.figures
-                if f.error]
+        """Figures that could not be computed or drawn, and findings that raised."""
+        out = []
+        for p in self.papers:
+            for f in p.figures:
+                if f.error:
+                    out.append(f"{f.paper}/{f.name}: {f.error}")
+                out += [f"{f.paper}/{f.name}: {e}" for e in f.finding_errors]
+            out += [f"{p.name}: {e}" for e in p.finding_errors]
+        return out
 
     @property
     def checks_passed(self) -> bool:
@@ -109,6 +132,22 @@ class ReproduceResult:
 def _call_check(fn, ds, quick: bool):
     n = len(inspect.signature(fn).parameters)
     return fn(ds, quick) if n >= 2 else fn(ds)
+
+
+def _safe_findings(fns, call) -> tuple[list[str], list[str]]:
+    """(paragraphs, errors): ``call(fn)`` for each finding; one that raises becomes an error."""
+    texts, errors = [], []
+    for fn in fns:
+        name = getattr(fn, "__name__", "finding")
+        try:
+            texts.append(str(call(fn)))
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:
+            log.warning("finding %s raised %s: %s", name, type(exc).__name__, exc)
+            errors.append(f"finding {name} raised {type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0] if str(exc) else ''}")
+    return texts, errors
 
 
 def _safe_checks(fn, *args) -> list[Check]:
@@ -123,7 +162,8 @@ def _safe_checks(fn, *args) -> list[Check]:
 
 
 def _run_figure(paper, fig, executor, store: Store, out_dir: Path, quick: bool,
-                progress: bool | None) -> tuple[FigureResult, Any]:
+                progress: bool | None, formats: tuple[str, ...] = ("png", "pdf")
+                ) -> tuple[FigureResult, Any]:
     from ..plotting.figure import plot_dataset
     from .runner import evaluate_checks, preflight, spec_modules, spec_point
     from .spec import ExperimentSpec
@@ -148,8 +188,8 @@ def _run_figure(paper, fig, executor, store: Store, out_dir: Path, quick: bool,
             files = {"spec.toml": spec.to_toml()}
             res.spec_hash = spec.hash
         else:
-            grid = fig.quick_grid if (quick and fig.quick_grid is not None) else fig.grid
-            fn, constants = fig.point, dict(fig.constants)
+            grid = fig.grid_for(quick)
+            fn, constants = fig.point, fig.constants_for(quick)
             qual = f"{fig.point.__module__}.{fig.point.__qualname__}"
             key = digest({"function": qual, "grid": grid.to_dict(),
                           "constants": canonical(constants)})
@@ -169,9 +209,17 @@ def _run_figure(paper, fig, executor, store: Store, out_dir: Path, quick: bool,
         for fn in fig.checks:
             checks += _safe_checks(_call_check, fn, ds, quick)
         res.checks = tuple(checks)
+        texts, errors = _safe_findings(getattr(fig, "findings", ()),
+                                       lambda fn: _call_check(fn, ds, quick))
+        res.findings, res.finding_errors = tuple(texts), tuple(errors)
         t1 = time.perf_counter()
-        res.images = tuple(plot_dataset(ds, fig.plot, out_dir / fig.name))
-        res.plot_s = time.perf_counter() - t1
+        timings: dict[str, float] = {}
+        try:
+            res.images = tuple(plot_dataset(ds, fig.plot, out_dir / fig.name, formats=formats,
+                                            timings=timings))
+        finally:
+            res.plot_s = time.perf_counter() - t1
+            res.plot_times = timings
     except KeyboardInterrupt:
         raise
     except Exception as exc:
@@ -186,15 +234,30 @@ def _run_figure(paper, fig, executor, store: Store, out_dir: Path, quick: bool,
 def reproduce(papers: Sequence[str] | None = None, *, out: str | os.PathLike = "results",
               quick: bool = False, executor: Any = None, workers: int | None = None,
               scheduler: str | None = None, store: str | os.PathLike | None = None,
-              progress: bool | None = None) -> ReproduceResult:
+              progress: bool | None = None, formats: Sequence[str] | None = None
+              ) -> ReproduceResult:
     """Reproduce registered papers (all of them if ``papers`` is empty) into ``out``.
 
-    Unknown paper names raise :class:`~qbattery.errors.InvalidParameterError` before anything is
-    written. Returns a :class:`ReproduceResult`; see its ``checks``, ``n_failed_points`` and
-    ``errors``.
+    ``formats`` are the figure files written (default
+    :func:`~qbattery.plotting.figure.default_formats`: PNG and PDF, or
+    ``$QBATTERY_FIGURE_FORMATS``, e.g. ``png`` to skip the PDF). Unknown paper names or formats
+    raise :class:`~qbattery.errors.InvalidParameterError` before anything is written. Returns a
+    :class:`ReproduceResult`; see its ``checks``, ``n_failed_points`` and ``errors``.
     """
+    from ..errors import InvalidParameterError
+    from ..plotting.figure import FORMATS, FORMATS_ENV, check_formats, default_formats
     from .report import write_report
 
+    name, value = ("formats", formats) if formats is not None else (
+        f"${FORMATS_ENV}", os.environ.get(FORMATS_ENV))
+    try:
+        formats = default_formats() if formats is None else check_formats(
+            [formats] if isinstance(formats, str) else formats)
+    except ValueError as exc:
+        raise InvalidParameterError(name, value, f"some of {', '.join(FORMATS)}",
+                                    str(exc)) from None
+    if not formats:
+        raise InvalidParameterError(name, value, f"at least one of {', '.join(FORMATS)}")
     load_plugins()
     names = list(dict.fromkeys(papers or paper_names()))
     selected = [get_paper(n) for n in names]  # raises on an unknown name, nothing written yet
@@ -214,16 +277,19 @@ def reproduce(papers: Sequence[str] | None = None, *, out: str | os.PathLike = "
             pdir = out / paper.name
             datasets = {}
             for fig in paper.figures:
-                fres, ds = _run_figure(paper, fig, ex, st, pdir, quick, progress)
+                fres, ds = _run_figure(paper, fig, ex, st, pdir, quick, progress, formats)
                 pres.figures.append(fres)
                 if ds is not None:
                     datasets[fig.name] = ds
             for fn in paper.checks:
                 pres.checks.extend(_safe_checks(fn, datasets))
+            pres.findings, pres.finding_errors = _safe_findings(
+                getattr(paper, "findings", ()), lambda fn, d=datasets: fn(d))
             pres.checks_path = write_checks_csv(pdir / "checks.csv", pres.all_checks)
             pres.wall_time = time.perf_counter() - tp
             results.append(pres)
-    result = ReproduceResult(out, results, quick, exec_name, time.perf_counter() - t0)
+    result = ReproduceResult(out, results, quick, exec_name, time.perf_counter() - t0,
+                             formats=formats)
     result.report_md, result.report_html = write_report(result)
     return result
 

@@ -367,9 +367,7 @@ def fig3_point(t_final: float = FIG3_T, num: int = FIG3_NUM):
     t_c = vanishing_time(_fock(c, 1), times, P, c)
     return _dataset(
         {"energy": (("gamma_t",), _energy(P, c)), "ergotropy": (("gamma_t",), W),
-         "population": (("gamma_t", "n"), P[:, :2], {"long_name": "rho_n(t), n = 0, 1"}),
-         "population_0": (("gamma_t",), P[:, 0], {"long_name": "rho_0(t) (for plotting)"}),
-         "population_1": (("gamma_t",), P[:, 1], {"long_name": "rho_1(t) (for plotting)"})},
+         "population": (("gamma_t", "n"), P[:, :2], {"long_name": "rho_n(t), n = 0, 1"})},
         {"gamma_t": times, "n": np.arange(2)},
         _attrs(c, traj.stats.max_top_population, initial_state="|1><1|", t_c=t_c,
                t_cross=t_cross))
@@ -744,11 +742,13 @@ def _fig5_checks(ds) -> list[Check]:
     pts = [(0.5, 0.25), (0.3, 0.1), (0.8, 0.16), (0.1, 0.05)]
     worst = 0.0
     for av, pv in pts:
+        w = W.sel(a=av, p2=pv, method="nearest")  # compared at the grid point itself
+        av, pv = float(w["a"]), float(w["p2"])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", TruncationWarning)
             tr = solver.run(eq10_state(c, av, math.sqrt(pv)), np.array([0.0, T]))
         ref = ergotropy(tr.final_state, OMEGA * number(c))
-        worst = max(worst, abs(float(W.sel(a=av, p2=pv, method="nearest").values) - ref))
+        worst = max(worst, abs(float(w.values) - ref))
     bound = float((W - W["p2"] * OMEGA).min())
     outside = bool(np.all(np.isnan(W.values[W["p2"].values[None, :] > (a * (1 - a))[:, None]
                                             + 1e-12])))
@@ -786,7 +786,7 @@ def _coherence_checks(ds) -> list[Check]:
                 note="tolerance: truncation scale gamma c t max p_top"),
         holds(f"with coherence the ergotropy never vanishes on [0, "
               f"{float(ds['gamma_t'].values[-1]):g}]", never,
-              source="abstract 'XXXX'", note=str(ds.attrs.get("finding", ""))),
+              source="abstract 'XXXX'", note="the finding under the coherence figure"),
     ]
 
 
@@ -843,6 +843,39 @@ def _paper_checks(datasets) -> list[Check]:
 _SINGLE = Grid()
 _T_LABEL = r"$\gamma t$"
 _EW = {"energy": r"$E\ [\omega]$", "ergotropy": r"$\mathcal{E}\ [\omega]$"}
+_EW_LEGEND = {"energy": "$E$", "ergotropy": r"$\mathcal{E}$"}
+#: The paper's colours for Fig. 2 inset: energy grey, ergotropy red.
+_EW_COLORS = {"energy": "0.45", "ergotropy": "#D55E00"}
+_FIG2_PANEL = {"y": "population", "x": "n", "hue": "gamma_t", "kind": "scatter",
+               "xlabel": "$n$", "ylabel": r"$\rho_n(t)$", "hue_format": r"$\gamma t = {value:g}$"}
+FIG2_PLOT = FigureSpec.compose(
+    "fig2",
+    FigureSpec(name="text", select={"gamma_t": FIG2_TIMES_TEXT}, xlim=(-0.5, 12.5),
+               title="(a) times of the text", **_FIG2_PANEL),
+    FigureSpec(name="caption", select={"gamma_t": FIG2_TIMES_CAPTION}, xlim=(-2.0, 100.0),
+               ylim=(1e-7, 2.0), yscale="log", title="(b) times of the caption (log scale)",
+               **_FIG2_PANEL),
+    size=(4.2, 3.2))
+_FOCK_K_PANEL = {"y": "ergotropy", "x": "gamma_t", "hue": "k", "xlabel": _T_LABEL,
+                 "ylabel": r"$\mathcal{E}\ [\omega]$", "hue_format": "$k = {value:g}$",
+                 "xlim": (0.0, None)}
+FOCK_K_PLOT = FigureSpec.compose(
+    "fock_k",
+    FigureSpec(name="linear", title="(a)", **_FOCK_K_PANEL),
+    # below 1e-6 the curves only plunge to their zero at t_c (round-off <= 1e-10 follows)
+    FigureSpec(name="log", title="(b) log scale", yscale="log", ylim=(1e-6, 20.0),
+               **_FOCK_K_PANEL),
+    size=(4.0, 3.0))
+FIG3_PLOT = FigureSpec.compose(
+    "fig3",
+    FigureSpec(name="energy", y=("energy", "ergotropy"), x="gamma_t", xlabel=_T_LABEL,
+               ylabel=r"$E,\ \mathcal{E}\ [\omega]$", labels=_EW_LEGEND, colors=_EW_COLORS,
+               xlim=(0.0, None), title="(a) energy and ergotropy"),
+    FigureSpec(name="populations", y="population", x="gamma_t", xlabel=_T_LABEL,
+               ylabel=r"$\rho_0,\ \rho_1$", sel={"population": {"n": [0, 1]}},
+               labels={"population": r"$\rho_{n}$"}, xlim=(0.0, None),
+               title=r"(b) populations $\rho_0$, $\rho_1$"),
+    size=(4.0, 3.0))
 
 PAPER = register(Paper(
     name="gain_loss_boson",
@@ -864,7 +897,8 @@ PAPER = register(Paper(
         "Markovian limit of the collision model of Eqs. (1)-(3): gamma_j = g_j^2 tau (derived "
         "in docs/collision.md); the collision figure runs the collisions themselves.",
         "Fig. 2: the caption (gamma t = 0, 7.5, 15) and the text (0, 0.75, 1.5) disagree; both "
-        "sets are in fig2.nc (attrs text_times, caption_times).",
+        "sets are in fig2.nc (attrs text_times, caption_times) and drawn as two panels (the "
+        "caption's on a log scale, where the thermal laws are straight lines).",
         "Fig. 3 (empty caption): read from the text as energy, ergotropy and rho_0, rho_1 vs "
         "gamma t from |1> on [0, 3]; fig3_point(t_final=15) gives the other reading (the "
         "whole charging window).",
@@ -878,64 +912,75 @@ PAPER = register(Paper(
         "Cutoffs chosen per figure by auto_cutoff for a top-level population <= 1e-10 at the "
         "figure's final time (fig2: gamma t = 15); datasets carry cutoff and max_top_population.",
         "The coherence study: a in {0.25, 0.5, 0.75}, |p|^2 = f a(1-a) with f in {0, 0.5, 1}, "
-        "gamma t in [0, 5]; the finding paragraph is computed from the data (attrs['finding']).",
+        "gamma t in [0, 5]; the finding paragraph is computed from the data (printed under the "
+        "figure; attrs['finding']).",
     ),
     figures=(
         PaperFigure(
-            name="fig2", point=fig2_point, grid=_SINGLE, quick_grid=_SINGLE,
-            plot=FigureSpec(name="fig2", y=("population",), x="n", hue="gamma_t",
-                            xlabel="$n$", ylabel=r"$\rho_n$",
-                            labels={"population": r"$\rho_n$"},
-                            hue_format=r"$\gamma t = {value:g}$"),
-            caption=("Populations rho_n from the vacuum at gamma t = 0, 0.75, 1.5 (text) and "
-                     "7.5, 15 (caption): thermal laws (gamma t)^n/(1+gamma t)^(n+1)."),
+            name="fig2", point=fig2_point, grid=_SINGLE, quick_grid=_SINGLE, plot=FIG2_PLOT,
+            caption=("Populations rho_n from the vacuum, dots: (a) at gamma t = 0, 0.75, 1.5 (the "
+                     "text's times), (b) at gamma t = 0, 7.5, 15 (the caption's times, log "
+                     "scale): thermal laws (gamma t)^n/(1+gamma t)^(n+1), straight lines on a "
+                     "log scale."),
             checks=(_fig2_checks, _top_check("fig2"))),
         PaperFigure(
             name="fig2_inset", point=fig2_inset_point, grid=_SINGLE, quick_grid=_SINGLE,
+            quick_constants={"num": 61},
             plot=FigureSpec(name="fig2_inset", y=("energy", "ergotropy"), x="gamma_t",
-                            xlabel=_T_LABEL, ylabel=r"$E,\ \mathcal{E}\ [\omega]$", labels=_EW),
-            caption="Energy (= omega gamma t) and ergotropy (identically 0) from the vacuum.",
+                            xlabel=_T_LABEL, ylabel=r"$E,\ \mathcal{E}\ [\omega]$",
+                            labels=_EW_LEGEND, colors=_EW_COLORS, xlim=(0.0, None)),
+            caption=("Fig. 2 inset: energy (grey, = omega gamma t) and ergotropy (red, "
+                     "identically 0) from the vacuum."),
             checks=(_fig2_inset_checks, _top_check("fig2_inset"))),
         PaperFigure(
             name="fig3", point=fig3_point, grid=_SINGLE, quick_grid=_SINGLE,
-            plot=FigureSpec(name="fig3", y=("energy", "ergotropy", "population_0",
-                                            "population_1"), x="gamma_t", select={"n": 0},
-                            xlabel=_T_LABEL, ylabel=r"$E,\ \mathcal{E}\ [\omega];\ \rho_0,\ \rho_1$",
-                            labels={**_EW, "population_0": r"$\rho_0$",
-                                    "population_1": r"$\rho_1$"}),
-            caption=("From |1>: energy 1 + gamma t, ergotropy vanishing at gamma t = 1 where "
-                     "rho_0 and rho_1 cross."),
+            quick_constants={"num": 61}, plot=FIG3_PLOT,
+            caption=("From |1>: (a) energy 1 + gamma t and ergotropy, which vanishes at "
+                     "gamma t_c = 1; (b) rho_0 and rho_1, which cross at the same time."),
             checks=(_fig3_checks, _top_check("fig3"))),
         PaperFigure(
             name="fock_k", point=fock_k_point, grid=_SINGLE, quick_grid=_SINGLE,
-            plot=FigureSpec(name="fock_k", y=("ergotropy",), x="gamma_t", hue="k",
-                            xlabel=_T_LABEL, ylabel=r"$\mathcal{E}\ [\omega]$",
-                            hue_format="$k = {value:g}$"),
-            caption="Ergotropy from |k>, k = 1..8: it vanishes at gamma t_c = k.",
+            quick_constants={"ks": (1, 2, 4), "t_final": 6.0, "num": 121},
+            plot=FOCK_K_PLOT,
+            caption=("Ergotropy from |k>, k = 1..8, (a) linear and (b) log scale, where each "
+                     "curve ends where it vanishes, at gamma t_c = k."),
             checks=(_fock_k_checks, _top_check("fock_k"))),
         PaperFigure(
             name="fig5", point=fig5_point, grid=_SINGLE, quick_grid=_SINGLE,
-            plot=FigureSpec(name="fig5", y=("ergotropy",), x="a", hue="p2", legend=False,
-                            xlabel="$a$", ylabel=r"$\mathcal{E}(\gamma t = 2)\ [\omega]$"),
-            caption=("Ergotropy at gamma t = 2 over (a, |p|^2) for Eq. (10), one curve per "
-                     "|p|^2; each curve ends on the positivity boundary |p|^2 = a(1-a) "
-                     "(variable p2_max)."),
+            quick_constants={"n_a": 21, "n_p2": 26},
+            plot=FigureSpec(name="fig5", y=("ergotropy",), x="a", kind="map", ydim="p2",
+                            overlays=("p2_max",), xlabel="$a$", ylabel=r"$|p|^2$",
+                            clabel=r"$\mathcal{E}(\gamma t = 2)\ [\omega]$",
+                            labels={"p2_max": r"$|p|^2 = a(1-a)$"}, legend_loc="upper right",
+                            size=(4.4, 3.2)),
+            caption=("Colour map of the ergotropy at gamma t = 2 over (a, |p|^2) for the states "
+                     "of Eq. (10); the red line is the positivity boundary |p|^2 = a(1-a) "
+                     "(blank above it: not a state)."),
             checks=(_fig5_checks, _top_check("fig5"))),
         PaperFigure(
             name="coherence", point=coherence_point, grid=_SINGLE, quick_grid=_SINGLE,
-            plot=FigureSpec(name="coherence", y=("ergotropy", "ergotropy_coherent"),
+            quick_constants={"num": 51},
+            plot=FigureSpec(name="coherence", y=("ergotropy", "ergotropy_coherent",
+                                                 "mean_field_bound"),
                             x="gamma_t", hue="coherence", panels="a", xlabel=_T_LABEL,
-                            ylabel=r"$\mathcal{E},\ \mathcal{E}_c\ [\omega]$",
+                            ylabel=r"$\mathcal{E},\ \mathcal{E}_c,\ \omega|\langle b\rangle|^2"
+                                   r"\ [\omega]$",
                             labels={"ergotropy": r"$\mathcal{E}$",
-                                    "ergotropy_coherent": r"$\mathcal{E}_c$"}),
-            caption=("Ergotropy (solid) and its coherent part (dashed) for Eq. (10) states, "
-                     "panels a = 0.25, 0.5, 0.75; coherence = |p|^2/a(1-a) = 0, 0.5, 1."),
-            checks=(_coherence_checks, _top_check("coherence"))),
+                                    "ergotropy_coherent": r"$\mathcal{E}_c$ (coherent)",
+                                    "mean_field_bound": r"$\omega|\langle b\rangle|^2$"},
+                            hue_format=r"$|p|^2/a(1-a) = {value:g}$",
+                            panel_format="$a = {value:g}$", xlim=(0.0, None)),
+            caption=("Ergotropy (solid), its coherent part (dashed) and the mean-field floor "
+                     "omega |<b>|^2 = omega |p|^2 (dotted) for Eq. (10) states, panels a = 0.25, "
+                     "0.5, 0.75; colours: |p|^2 / a(1-a) = 0, 0.5, 1."),
+            checks=(_coherence_checks, _top_check("coherence")),
+            findings=(coherence_finding,)),
         PaperFigure(
             name="collision", point=collision_point, grid=_SINGLE, quick_grid=_SINGLE,
+            quick_constants={"taus": (0.1, 0.05, 0.025)},
             plot=FigureSpec(name="collision", y=("ergotropy", "energy"), x="gamma_t",
                             hue="tau", panels="variable", xlabel=_T_LABEL, labels=_EW,
-                            hue_format=r"$\gamma\tau = {value:g}$"),
+                            hue_format=r"$\gamma\tau = {value:g}$", xlim=(0.0, None)),
             caption=("Collision model (Eqs. (1)-(3)) from |1> at gamma tau = 0.1 ... 0.0125 "
                      "against the Lindblad solution (gamma tau = 0)."),
             checks=(_collision_checks, _top_check("collision"))),
