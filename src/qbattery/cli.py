@@ -166,6 +166,9 @@ def reproduce(
     scheduler: str | None = typer.Option(None, "--scheduler", help="Address of a running dask "
                                          "scheduler (implies --executor dask)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    formats: str | None = typer.Option(
+        None, "--formats", help="Figure formats, comma separated (default png,pdf or "
+        "$QBATTERY_FIGURE_FORMATS), e.g. --formats png to skip the PDFs."),
 ) -> None:
     """Reproduce papers: datasets, figures, checks.csv per paper, report.md and report.html."""
     from .experiments.executors import check_executor_args
@@ -175,8 +178,10 @@ def reproduce(
     with _input_errors():
         check_paper_names(papers or [])
         check_executor_args(executor, workers, scheduler)
+        fmts = None if formats is None else tuple(f.strip() for f in formats.split(",") if f.strip())
         result = _reproduce(papers or None, out=out, quick=quick, executor=executor,
-                            workers=workers, scheduler=scheduler, progress=_progress(quiet))
+                            workers=workers, scheduler=scheduler, progress=_progress(quiet),
+                            formats=fmts)
     for p in result.papers:
         checks = p.all_checks
         fp = sum(len(f.failures) for f in p.figures)
@@ -232,3 +237,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
