@@ -289,7 +289,8 @@ def test_reproduce_quick_demo(tmp_path):
             assert (out / "demo_qubit_charger" / f"{f}.{ext}").is_file()
     assert (out / "report.html").is_file() and (out / "report.md").is_file()
     rows = list(csv.DictReader((out / "demo_qubit_charger" / "checks.csv").open()))
-    assert list(rows[0]) == ["check", "source", "expected", "computed", "tolerance", "passed"]
+    assert list(rows[0]) == ["check", "source", "expected", "computed", "tolerance", "passed",
+                            "kind", "note"]
     assert rows and all(r["passed"] == "true" for r in rows)
     md = (out / "report.md").read_text()
     assert "demo_qubit_charger/charging.png" in md and "Modelling choices" in md

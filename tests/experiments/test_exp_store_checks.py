@@ -144,7 +144,7 @@ def test_checks_csv_round_trip(tmp_path):
               at_most("b", 0.4, 0.5, source="Fig. 2"), holds("c", False, expected="yes")]
     path = write_checks_csv(tmp_path / "p" / "checks.csv", checks)
     header = path.read_text().splitlines()[0]
-    assert header == ",".join(CHECK_COLUMNS)
+    assert header == ",".join(CHECK_COLUMNS) + ",kind,note"
     back = read_checks_csv(path)
     assert [c.check for c in back] == [c.check for c in checks]
     assert back[0].computed == 0.1 + 0.2  # exact

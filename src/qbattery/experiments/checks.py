@@ -1,9 +1,15 @@
 """Checks: a computed number against the number printed in a paper (or a closed form).
 
 A :class:`Check` is one row of a report table and of ``checks.csv`` (columns ``check``,
-``source``, ``expected``, ``computed``, ``tolerance``, ``passed``). ``tolerance`` is the absolute
-tolerance actually applied, ``atol + rtol * |expected|``, so that a reader can redo the comparison
-from the CSV alone.
+``source``, ``expected``, ``computed``, ``tolerance``, ``passed``, then ``kind`` and ``note``).
+``tolerance`` is the absolute tolerance actually applied, ``atol + rtol * |expected|``, so that a
+reader can redo the comparison from the CSV alone.
+
+Two kinds of rows: ``kind="check"`` verifies qbattery's computation (a closed form, a printed
+number that the model must reproduce); a failure means something is wrong and makes
+``qbattery reproduce`` exit with code 1. ``kind="claim"`` records a *paper's claim* tested
+against the data: ``passed`` says whether the claim holds; a claim that does not hold is a
+finding, reported as such ("does not hold"), and does not change the exit code.
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ __all__ = [
 ]
 
 CHECK_COLUMNS = ("check", "source", "expected", "computed", "tolerance", "passed")
+#: Columns written after the required ones.
+EXTRA_COLUMNS = ("kind", "note")
+CHECK_KINDS = ("check", "claim")
 
 
 def _as_number(x: Any) -> float:
@@ -61,6 +70,30 @@ class Check:
     tolerance: float
     passed: bool
     note: str = ""
+    kind: str = "check"
+
+    def __post_init__(self) -> None:
+        if self.kind not in CHECK_KINDS:
+            raise ValueError(f"check {self.check!r}: kind = {self.kind!r} is invalid: expected "
+                             f"one of {', '.join(CHECK_KINDS)}")
+
+    @property
+    def is_claim(self) -> bool:
+        """True for a paper's claim tested against the data (see the module docstring)."""
+        return self.kind == "claim"
+
+    @property
+    def verdict(self) -> str:
+        """``pass``/``FAIL`` for checks, ``holds``/``does not hold`` for claims."""
+        if self.is_claim:
+            return "holds" if self.passed else "does not hold"
+        return "pass" if self.passed else "FAIL"
+
+    def as_claim(self) -> Check:
+        """The same row marked as a paper's claim."""
+        from dataclasses import replace
+
+        return replace(self, kind="claim")
 
     def row(self) -> dict[str, str]:
         """The CSV row (floats written with ``repr`` so that they round-trip exactly)."""
@@ -71,10 +104,12 @@ class Check:
             "computed": _fmt_exact(self.computed),
             "tolerance": _fmt_exact(self.tolerance),
             "passed": "true" if self.passed else "false",
+            "kind": self.kind,
+            "note": self.note,
         }
 
     def __str__(self) -> str:
-        mark = "PASS" if self.passed else "FAIL"
+        mark = self.verdict.upper()
         return (f"[{mark}] {self.check}: computed {_fmt_short(self.computed)}, expected "
                 f"{_fmt_short(self.expected)} (tol {_fmt_short(self.tolerance)})")
 
@@ -130,7 +165,7 @@ def write_checks_csv(path: str | os.PathLike, checks: Iterable[Check]) -> Path:
     from .store import atomic_write_text
 
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(CHECK_COLUMNS), lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=list(CHECK_COLUMNS + EXTRA_COLUMNS), lineterminator="\n")
     w.writeheader()
     for c in checks:
         w.writerow(c.row())
@@ -151,11 +186,16 @@ def read_checks_csv(path: str | os.PathLike) -> list[Check]:
             tol = num(row["tolerance"])
             out.append(Check(row["check"], row["source"], num(row["expected"]),
                              num(row["computed"]), tol if isinstance(tol, float) else math.nan,
-                             row["passed"] == "true"))
+                             row["passed"] == "true", row.get("note", "") or "",
+                             row.get("kind", "check") or "check"))
     return out
 
 
 def summary(checks: Sequence[Check]) -> str:
     """``"7/8 checks passed"``."""
-    n = sum(c.passed for c in checks)
-    return f"{n}/{len(checks)} checks passed"
+    own = [c for c in checks if not c.is_claim]
+    claims = [c for c in checks if c.is_claim]
+    text = f"{sum(c.passed for c in own)}/{len(own)} checks passed"
+    if claims:
+        text += f"; {sum(c.passed for c in claims)}/{len(claims)} paper claims hold"
+    return text

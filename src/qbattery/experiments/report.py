@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .checks import Check
+from .checks import Check, summary
 from .provenance import git_commit, versions
 from .store import atomic_write_text
 
@@ -87,7 +87,8 @@ def _md_checks(checks: list[Check] | tuple[Check, ...]) -> list[str]:
     lines = ["| check | source | paper | computed | tolerance | result |",
              "|---|---|---|---|---|---|"]
     for c in checks:
-        mark = "pass" if c.passed else "**FAIL**"
+        mark = c.verdict if (c.passed or c.is_claim) else "**FAIL**"
+        mark = f"claim {mark}" if c.is_claim else mark
         note = f" ({_md_escape(c.note)})" if c.note else ""
         lines.append(f"| {_md_escape(c.check)} | {_md_escape(c.source)} | {_num(c.expected)} | "
                      f"{_num(c.computed)} | {_num(c.tolerance)} | {mark}{note} |")
@@ -108,14 +109,13 @@ def render_markdown(result) -> str:
     info = _header_info(result)
     base = Path(result.out)
     checks = result.checks
-    n_pass = sum(c.passed for c in checks)
     lines = [
         "# qbattery reproduction report", "",
         f"Generated {info['date']} by qbattery {info['qbattery']} (git {info['commit']}); "
         f"{info['stack']}.", "",
         f"Mode: {info['mode']}. Executor: {info['executor']}. Total time: "
         f"{result.wall_time:.1f} s ({_split(result)}).", "",
-        f"**{n_pass}/{len(checks)} checks passed; {result.n_failed_points} failed points; "
+        f"**{summary(checks)}; {result.n_failed_points} failed points; "
         f"{len(result.errors)} figure errors.**", "",
         "| paper | figures | checks passed | failed points | time (s) |",
         "|---|---|---|---|---|",
@@ -124,7 +124,7 @@ def render_markdown(result) -> str:
         pc = p.all_checks
         fp = sum(len(f.failures) for f in p.figures)
         lines.append(f"| [{_md_escape(p.name)}](#{p.name}) | {len(p.figures)} | "
-                     f"{sum(c.passed for c in pc)}/{len(pc)} | {fp} | {p.wall_time:.1f} |")
+                     f"{summary(pc)} | {fp} | {p.wall_time:.1f} |")
     lines.append("")
     for p in result.papers:
         lines += [f"## {p.title} <a id=\"{p.name}\"></a>", "", f"`{p.name}`", "",
@@ -202,7 +202,11 @@ def _html_checks(checks) -> str:
     rows = ["<table><tr><th>check</th><th>source</th><th>paper</th><th>computed</th>"
             "<th>tolerance</th><th>result</th></tr>"]
     for c in checks:
-        mark = "<span class='pass'>pass</span>" if c.passed else "<span class='fail'>FAIL</span>"
+        if c.is_claim:
+            mark = f"<span class='{'pass' if c.passed else 'fail'}'>claim {c.verdict}</span>"
+        else:
+            mark = ("<span class='pass'>pass</span>" if c.passed
+                    else "<span class='fail'>FAIL</span>")
         note = f"<br><span class='meta'>{_h(c.note)}</span>" if c.note else ""
         rows.append(f"<tr><td>{_h(c.check)}</td><td>{_h(c.source)}</td>"
                     f"<td class='num'>{_h(_num(c.expected))}</td>"
@@ -217,7 +221,6 @@ def render_html(result) -> str:
     info = _header_info(result)
     base = Path(result.out)
     checks = result.checks
-    n_pass = sum(c.passed for c in checks)
     out = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
            "<title>qbattery reproduction report</title>", f"<style>{_CSS}</style></head><body>",
            "<h1>qbattery reproduction report</h1>",
@@ -225,7 +228,7 @@ def render_html(result) -> str:
            f"(git {_h(info['commit'])}); {_h(info['stack'])}.<br>Mode: {_h(info['mode'])}. "
            f"Executor: {_h(info['executor'])}. Total time: {result.wall_time:.1f} s "
            f"({_h(_split(result))}).</p>",
-           f"<p><b>{n_pass}/{len(checks)} checks passed; {result.n_failed_points} failed points; "
+           f"<p><b>{_h(summary(checks))}; {result.n_failed_points} failed points; "
            f"{len(result.errors)} figure errors.</b></p>",
            "<table><tr><th>paper</th><th>figures</th><th>checks passed</th>"
            "<th>failed points</th><th>time (s)</th></tr>"]
@@ -234,7 +237,7 @@ def render_html(result) -> str:
         fp = sum(len(f.failures) for f in p.figures)
         out.append(f"<tr><td><a href='#{_h(p.name)}'>{_h(p.name)}</a></td>"
                    f"<td class='num'>{len(p.figures)}</td>"
-                   f"<td class='num'>{sum(c.passed for c in pc)}/{len(pc)}</td>"
+                   f"<td class='num'>{_h(summary(pc))}</td>"
                    f"<td class='num'>{fp}</td><td class='num'>{p.wall_time:.1f}</td></tr>")
     out.append("</table>")
     for p in result.papers:
