@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +62,7 @@ from .._checks import (
 )
 from ..errors import DimensionError, InvalidParameterError, TruncationWarning
 from ..models.open_system import Channel, OpenSystem
-from .trajectory import SolverStats, Trajectory
+from .trajectory import SolverStats, Trajectory, expect_items
 
 __all__ = [
     "Bath",
@@ -467,7 +467,7 @@ class CollisionModel:
         t0 = check_real(t0, "t0")
         if store_states is not None and not isinstance(store_states, (bool, np.bool_)):
             raise InvalidParameterError("store_states", store_states, "True, False or None")
-        items = _expect_items(e_ops)
+        items = expect_items(e_ops)
         keep = (not items) if store_states is None else bool(store_states)
         n_out = n_collisions // every + 1
         times = t0 + self.tau * every * np.arange(n_out, dtype=np.float64)
@@ -580,20 +580,6 @@ class CollisionModel:
         return (f"CollisionModel(D={self.dim}, dims={self.dims}, tau={self.tau:g}, "
                 f"baths=[{', '.join(b.label for b in self.baths)}], n_kraus={len(self.kraus)}, "
                 f"representation={self.representation!r})")
-
-
-def _expect_items(e_ops: Any) -> list[tuple[Any, Any]]:
-    if e_ops is None:
-        return []
-    if isinstance(e_ops, Mapping):
-        return list(e_ops.items())
-    if callable(e_ops) or sp.issparse(e_ops) or (isinstance(e_ops, np.ndarray) and e_ops.ndim == 2) \
-            or type(e_ops).__name__ == "Qobj":
-        return [(0, e_ops)]
-    if isinstance(e_ops, Sequence) and not isinstance(e_ops, str):
-        return list(enumerate(e_ops))
-    raise InvalidParameterError("e_ops", e_ops, "a dict name -> operator or f(t, rho), a list of "
-                                "them, or None")
 
 
 def _prepare_op(op: Any, key: Any, D: int):

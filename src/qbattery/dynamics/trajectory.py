@@ -10,7 +10,7 @@ or float only.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -207,3 +207,26 @@ def _attr(v: Any) -> str | int | float:
     if isinstance(v, (float, np.floating)):
         return float(v)
     return str(v)
+
+
+def expect_items(e_ops: Any) -> list[tuple[Any, Any]]:
+    """Normalise ``e_ops`` to ``[(key, operator or f(t, rho)), ...]`` (shared by the solvers).
+
+    A mapping keeps its keys; a single operator or callable gets key 0; a list gets keys
+    0, 1, ... (QuTiP's ``e_data`` convention); ``None`` gives no observables.
+    """
+    import scipy.sparse as sp
+
+    from ..errors import InvalidParameterError
+
+    if e_ops is None:
+        return []
+    if isinstance(e_ops, Mapping):
+        return list(e_ops.items())
+    if callable(e_ops) or sp.issparse(e_ops) or (isinstance(e_ops, np.ndarray) and e_ops.ndim == 2) \
+            or type(e_ops).__name__ == "Qobj":
+        return [(0, e_ops)]
+    if isinstance(e_ops, Sequence) and not isinstance(e_ops, str):
+        return list(enumerate(e_ops))
+    raise InvalidParameterError("e_ops", e_ops, "a dict name -> operator or f(t, rho), a list of "
+                                "them, or None")

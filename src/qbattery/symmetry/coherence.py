@@ -55,7 +55,7 @@ from .._checks import (
     hermiticity_error,
 )
 from ..dynamics.methods import Method, make_method
-from ..dynamics.trajectory import SolverStats, Trajectory
+from ..dynamics.trajectory import SolverStats, Trajectory, expect_items
 from ..errors import DimensionError, InvalidParameterError, TruncationWarning
 from ..models.open_system import OpenSystem
 
@@ -355,20 +355,6 @@ class SectorTrajectory(Trajectory):
 
 
 # ------------------------------------------------------------------------------ solver
-def _expect_items(e_ops: Any) -> list[tuple[Any, Any]]:
-    if e_ops is None:
-        return []
-    if isinstance(e_ops, Mapping):
-        return list(e_ops.items())
-    if callable(e_ops) or sp.issparse(e_ops) or (isinstance(e_ops, np.ndarray) and e_ops.ndim == 2) \
-            or type(e_ops).__name__ == "Qobj":
-        return [(0, e_ops)]
-    if isinstance(e_ops, Sequence) and not isinstance(e_ops, str):
-        return list(enumerate(e_ops))
-    raise InvalidParameterError("e_ops", e_ops, "a dict name -> operator or f(t, rho), a list of "
-                                "them, or None")
-
-
 def _as_state(rho0: Any, D: int) -> np.ndarray:
     """Validated initial state; a diagonal matrix is checked without diagonalising it."""
     if isinstance(rho0, np.ndarray) and rho0.shape == (D, D) and rho0.dtype.kind in "fc":
@@ -671,7 +657,7 @@ class CoherenceSectors:
         times = check_times(times, "times")
         if store_states is not None and not isinstance(store_states, (bool, np.bool_)):
             raise InvalidParameterError("store_states", store_states, "True, False or None")
-        items = _expect_items(e_ops)
+        items = expect_items(e_ops)
         keep = (not items) if store_states is None else bool(store_states)
         lay = self._layout
         if orders is None:
