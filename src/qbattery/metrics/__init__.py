@@ -19,8 +19,11 @@ from .ergotropy import (
     passive_state,
 )
 from .power import average_power, instantaneous_power, max_average_power, power_from_generator
+from .recharging import RechargingThermodynamics, recharging_thermodynamics
 
 __all__ = [
+    "RechargingThermodynamics",
+    "recharging_thermodynamics",
     "average_concurrence",
     "average_power",
     "concurrence",

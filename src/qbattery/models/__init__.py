@@ -2,6 +2,13 @@
 
 from .boson import CutoffChoice, auto_cutoff, gain_loss_boson, top_level_population
 from .cells import cell_battery, cell_liouvillian, leakage_bound, leakage_kossakowski_matrix
+from .dicke_cavity import (
+    dicke_cavity_battery,
+    dicke_cavity_initial_state,
+    dicke_spin_hamiltonian,
+    parity_blocks,
+    parity_operator,
+)
 from .dissipators import (
     RATE_CONVENTIONS,
     check_kossakowski,
@@ -47,6 +54,8 @@ from .topology import (
 )
 
 __all__ = [
+    "dicke_cavity_battery", "dicke_cavity_initial_state", "dicke_spin_hamiltonian",
+    "parity_blocks", "parity_operator",
     "FermionicNetworkSolver", "NetworkSteadyState", "fermionic_network", "network_topology",
     "reservoir_occupations",
     "are_isomorphic", "canonical_edges", "cell_battery", "cell_liouvillian", "connected_graphs",
