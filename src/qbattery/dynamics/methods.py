@@ -37,6 +37,7 @@ Unknown option names raise :class:`~qbattery.errors.InvalidParameterError`.
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import itertools
 import math
@@ -144,7 +145,7 @@ def _block_size(n: int, budget_mb: float = 64.0) -> int:
 
 # ---------------------------------------------------------------------------- methods
 @dataclass(frozen=True)
-class Method:
+class Method(abc.ABC):
     """Base class of the numerical methods (frozen; the fields are the options)."""
 
     name: ClassVar[str] = "method"
@@ -153,15 +154,15 @@ class Method:
         """The options (tolerances) as a plain dict."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
+    @abc.abstractmethod
     def propagate(self, L, v0: np.ndarray, times: np.ndarray, emit: Emit, cache: dict, *,
-                  hermitian: bool = False) -> dict[str, Any]:  # pragma: no cover - interface
+                  hermitian: bool = False) -> dict[str, Any]:
         """Propagate ``v0`` (the state at ``times[0]``) and emit the states at all ``times``.
 
         ``cache`` is the solver's dict for reusable data (propagators); ``hermitian=True`` says
         that ``L`` maps Hermitian matrices to Hermitian matrices and v0 is Hermitian.
         Returns counters for the statistics (``n_steps``, ``n_matvec``, ``n_expm``).
         """
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ entries equal. Channels of rate exactly 0 are dropped.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -175,7 +176,7 @@ def _normalise_ops(ops: Any) -> list[tuple[Any, Any]]:
 
 # ------------------------------------------------------------------ reservoirs
 @dataclass(frozen=True)
-class Reservoir:
+class Reservoir(abc.ABC):
     """Base class: a reservoir is a list of ``(process, rate)`` terms (see :meth:`terms`).
 
     ``process`` is one of ``"loss"`` (:math:`L`), ``"gain"`` (:math:`L^\\dagger`), ``"number"``
@@ -184,9 +185,9 @@ class Reservoir:
 
     default_label: ClassVar[str] = "reservoir"
 
+    @abc.abstractmethod
     def terms(self) -> tuple[tuple[str, float], ...]:
         """The ``(process, rate)`` pairs of this reservoir."""
-        raise NotImplementedError
 
     def channels(self, ops: Any, mode: str = "local", *, label: str | None = None
                  ) -> tuple[Channel, ...]:
