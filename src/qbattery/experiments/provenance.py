@@ -11,6 +11,7 @@ import datetime as _dt
 import functools
 import logging
 import platform
+import shutil
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -51,13 +52,18 @@ def git_commit() -> str:
     Only meaningful for an editable install from a git checkout; a wheel has no commit.
     """
     src = Path(__file__).resolve().parents[2]
+    git = shutil.which("git")
+    if git is None:
+        return ""
     try:
-        out = subprocess.run(["git", "-C", str(src), "rev-parse", "HEAD"], capture_output=True,
+        # fixed argument list, absolute git path, no shell
+        out = subprocess.run([git, "-C", str(src), "rev-parse", "HEAD"], capture_output=True,  # noqa: S603
                              text=True, timeout=5, check=False)
         if out.returncode != 0:
             return ""
         commit = out.stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(src), "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run([git, "-C", str(src), "status", "--porcelain",  # noqa: S603
+                                "--untracked-files=no"],
                                capture_output=True, text=True, timeout=5, check=False)
         if dirty.returncode == 0 and dirty.stdout.strip():
             commit += "+dirty"

@@ -385,7 +385,8 @@ def _find_builtin_metric(name: str) -> Callable[..., Any] | None:
             continue
         try:
             m = importlib.import_module(f"qbattery.metrics.{mod.name}")
-        except Exception:
+        except ImportError as exc:  # a broken optional metrics module: skip it, say so in the log
+            log.info("could not import qbattery.metrics.%s: %s", mod.name, exc)
             continue
         if name in getattr(m, "__all__", ()):
             return getattr(m, name)
@@ -493,8 +494,8 @@ def load_plugins(*, force: bool = False) -> None:
             except Exception as exc:
                 _PLUGIN_ERRORS[ep.name] = f"{type(exc).__name__}: {exc}"
                 log.info("could not load plugin %s: %s", ep.name, exc)
-    except Exception:  # pragma: no cover - broken metadata
-        pass
+    except Exception as exc:  # pragma: no cover - broken metadata
+        log.info("could not read the qbattery.plugins entry points: %s", exc)
 
 
 def plugin_errors() -> dict[str, str]:
