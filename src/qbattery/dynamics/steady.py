@@ -77,6 +77,8 @@ __all__ = [
     "SteadyStateSolver",
     "kernel_dimension",
     "liouvillian_spectrum",
+    "stationary_modes",
+    "steady_options",
     "steady_state",
 ]
 
@@ -201,7 +203,27 @@ def _kernel_dense(L, kernel_tol: float, vectors: bool):
     return count, Vh[-count:].conj().T if count else None, U[:, -count:] if count else None
 
 
-def _kernel(L, kernel_tol: float, permc_spec: str, vectors: bool = False):
+def steady_options(tol: Any, kernel_tol: Any, check_kernel: Any,
+                   permc_spec: Any) -> tuple[float, float, bool, str]:
+    """Validated ``(tol, kernel_tol, check_kernel, permc_spec)`` shared by the steady solvers."""
+    tol = check_real(tol, "tol", low=0.0, low_open=True)
+    kernel_tol = check_real(kernel_tol, "kernel_tol", low=0.0, low_open=True)
+    if not isinstance(check_kernel, (bool, np.bool_)):
+        raise InvalidParameterError("check_kernel", check_kernel, "True or False")
+    if permc_spec not in _PERMC:
+        raise InvalidParameterError("permc_spec", permc_spec, f"one of {_PERMC}")
+    return tol, kernel_tol, bool(check_kernel), permc_spec
+
+
+def stationary_modes(L, kernel_tol: float, permc_spec: str = "MMD_AT_PLUS_A",
+                     vectors: bool = False):
+    """Kernel of a Liouvillian matrix: ``(count, right, left)`` stationary modes.
+
+    ``count`` as in :func:`kernel_dimension` (at least 1); with ``vectors`` the right and left
+    null vectors as columns (``None`` otherwise). Dense SVD for n <= 256, shift-invert sparse
+    eigenvalues above. Used by the steady-state solvers of :mod:`qbattery.dynamics.steady` and
+    :mod:`qbattery.symmetry.u1`.
+    """
     n = L.shape[0]
     if n <= SVD_MAX_DIM:
         count, R, W = _kernel_dense(L, kernel_tol, vectors)
@@ -218,7 +240,7 @@ def kernel_dimension(L: Any, *, kernel_tol: float = 1e-10, permc_spec: str = "MM
     sparse eigenvalues otherwise (count of |lambda| <= kernel_tol x ||L||_1). See module docs.
     """
     kernel_tol = check_real(kernel_tol, "kernel_tol", low=0.0, low_open=True)
-    return _kernel(_as_liouvillian(L), kernel_tol, permc_spec)[0]
+    return stationary_modes(_as_liouvillian(L), kernel_tol, permc_spec)[0]
 
 
 def liouvillian_spectrum(L: Any, *, max_dim: int = 4096) -> np.ndarray:
@@ -262,14 +284,8 @@ class SteadyStateSolver:
         if method not in ("auto", "direct"):
             raise InvalidParameterError("method", method, "'auto' or 'direct'")
         self.method = "direct"
-        self.tol = check_real(tol, "tol", low=0.0, low_open=True)
-        self.kernel_tol = check_real(kernel_tol, "kernel_tol", low=0.0, low_open=True)
-        if not isinstance(check_kernel, (bool, np.bool_)):
-            raise InvalidParameterError("check_kernel", check_kernel, "True or False")
-        self.check_kernel = bool(check_kernel)
-        if permc_spec not in _PERMC:
-            raise InvalidParameterError("permc_spec", permc_spec, f"one of {_PERMC}")
-        self.permc_spec = permc_spec
+        self.tol, self.kernel_tol, self.check_kernel, self.permc_spec = steady_options(
+            tol, kernel_tol, check_kernel, permc_spec)
 
     def solve(self, H: Any, c_ops: Any = None, rho0: Any = None) -> SteadyState:
         """Steady state of ``H`` (Hamiltonian or :class:`OpenSystem`) with ``c_ops``."""
@@ -291,7 +307,7 @@ class SteadyStateSolver:
         kernel_dim: int | None = None
         v = None
         if self.check_kernel and n <= SVD_MAX_DIM:
-            kernel_dim = _kernel(L, self.kernel_tol, self.permc_spec)[0]
+            kernel_dim = stationary_modes(L, self.kernel_tol, self.permc_spec)[0]
         if kernel_dim is None or kernel_dim == 1:
             screen = self.check_kernel and kernel_dim is None
             v, sigma = self._direct(L, D, screen=screen)
@@ -299,7 +315,7 @@ class SteadyStateSolver:
                 if v is not None and sigma > SCREEN_SAFETY * self.kernel_tol * norm1:
                     kernel_dim = 1
                 else:  # singular or nearly: count the stationary modes
-                    kernel_dim = _kernel(L, self.kernel_tol, self.permc_spec)[0]
+                    kernel_dim = stationary_modes(L, self.kernel_tol, self.permc_spec)[0]
         if kernel_dim is not None and kernel_dim > 1:
             if rho0 is None:
                 raise DegenerateSteadyStateError(kernel_dim)
@@ -368,7 +384,7 @@ class SteadyStateSolver:
         return x, sigma
 
     def _project(self, L: sp.csr_matrix, rho0: np.ndarray) -> np.ndarray:
-        _, R, W = _kernel(L, self.kernel_tol, self.permc_spec, vectors=True)
+        _, R, W = stationary_modes(L, self.kernel_tol, self.permc_spec, vectors=True)
         v0 = rho0.reshape(-1)
         M = W.conj().T @ R
         return R @ np.linalg.solve(M, W.conj().T @ v0)

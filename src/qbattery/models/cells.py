@@ -49,7 +49,7 @@ from ..quantum.superoperators import dissipator, hamiltonian_superop
 from .dissipators import kossakowski_channels, kossakowski_superop, max_psd_coupling
 from .open_system import Channel, OpenSystem
 from .reservoirs import site_operators
-from .topology import TOPOLOGY_ALIASES, Topology, _per_edge, excitation_number
+from .topology import TOPOLOGY_ALIASES, Topology, excitation_number, per_edge_couplings
 
 __all__ = [
     "RELAXATION_MODELS",
@@ -154,7 +154,7 @@ def cell_battery(topology: Any, N: int | None = None, *, Gamma: Any = 1.0, Gamma
     n = t.n_sites
     dims = (2,) * n
     sm, sz, num = _site_ops(n)
-    Js = _per_edge(J, t) if t.n_edges else np.zeros(0)
+    Js = per_edge_couplings(J, t) if t.n_edges else np.zeros(0)
     H = w * num
     for (i, j), Jij in zip(t.edges, Js, strict=True):
         H = H + Jij * _hop(n, i, j)
@@ -248,7 +248,7 @@ def cell_liouvillian(topology: Any, N: int | None = None, *, Gamma: Any = 1.0,
     hs, relax, deph = _local_superops(n)
     L = w * hs + (0.5 * g) * relax + (0.5 * gz) * deph
     if t.n_edges:
-        Js = _per_edge(J, t)
+        Js = per_edge_couplings(J, t)
         for (i, j), Jij in zip(t.edges, Js, strict=True):
             hop, cross = _edge_superops(n, i, j)
             L = L + Jij * hop + (0.5 * gd) * cross

@@ -30,6 +30,7 @@ __all__ = [
     "excitation_number",
     "exchange_hamiltonian",
     "flip_flop_hamiltonian",
+    "per_edge_couplings",
     "qubit_network_hamiltonian",
 ]
 
@@ -170,7 +171,9 @@ class Topology:
 
 
 # ------------------------------------------------------------------ Hamiltonians
-def _per_edge(J: Any, topology: Topology) -> np.ndarray:
+def per_edge_couplings(J: Any, topology: Topology) -> np.ndarray:
+    """One coupling per edge of ``topology`` (in the order of ``topology.edges``) from a scalar
+    (the same on every edge) or a sequence; finite values only."""
     if np.ndim(J) == 0:
         return np.full(topology.n_edges, check_real(J, "J"))
     Js = np.asarray(J, dtype=np.float64)
@@ -209,7 +212,7 @@ def exchange_hamiltonian(topology: Topology, J: Any, ops: Sequence, *, sparse: b
         raise DimensionError("ops", ops, f"{topology.n_sites} operators, one per site")
     L = [sp.csr_matrix(as_operator(A, f"ops[{i}]")) for i, A in enumerate(ops)]
     D = L[0].shape[0]
-    Js = _per_edge(J, topology)
+    Js = per_edge_couplings(J, topology)
     H = sp.csr_matrix((D, D), dtype=np.complex128)
     for (i, j), Jij in zip(topology.edges, Js, strict=True):
         hop = L[i].conj().T @ L[j]

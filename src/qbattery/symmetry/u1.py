@@ -72,7 +72,6 @@ SYMMETRY_RTOL = 1e-12
 DENSE_MAX = 400
 #: Largest Hilbert-space dimension for which :meth:`U1Reduction.to_dense` builds the full state.
 DENSE_STATE_MAX = 1 << 13
-_PERMC = ("MMD_AT_PLUS_A", "COLAMD", "MMD_ATA", "NATURAL")
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -694,14 +693,10 @@ class ParametricSteadyState:
                                      f"length {n}")
         self.trace_vector = t
         self._row = int(np.argmax(np.abs(t)))
-        self.tol = check_real(tol, "tol", low=0.0, low_open=True)
-        self.kernel_tol = check_real(kernel_tol, "kernel_tol", low=0.0, low_open=True)
-        if not isinstance(check_kernel, (bool, np.bool_)):
-            raise InvalidParameterError("check_kernel", check_kernel, "True or False")
-        self.check_kernel = bool(check_kernel)
-        if permc_spec not in _PERMC:
-            raise InvalidParameterError("permc_spec", permc_spec, f"one of {_PERMC}")
-        self.permc_spec = permc_spec
+        from ..dynamics.steady import steady_options  # lazy: dynamics imports symmetry
+
+        self.tol, self.kernel_tol, self.check_kernel, self.permc_spec = steady_options(
+            tol, kernel_tol, check_kernel, permc_spec)
         self.dense_max = check_int(dense_max, "dense_max", low=0)
         self._perm_c: np.ndarray | None = None
 
@@ -744,9 +739,9 @@ class ParametricSteadyState:
         L = self.assemble(coeffs)
         norm1 = float(np.abs(L).sum(axis=0).max()) if L.nnz else 0.0
         if self.check_kernel:
-            from ..dynamics.steady import _kernel
+            from ..dynamics.steady import stationary_modes
 
-            kernel_dim, R, W = _kernel(L.tocsr(), self.kernel_tol, self.permc_spec,
+            kernel_dim, R, W = stationary_modes(L.tocsr(), self.kernel_tol, self.permc_spec,
                                        vectors=y0 is not None)
             if kernel_dim > 1:
                 if y0 is None:
