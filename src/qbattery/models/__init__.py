@@ -29,6 +29,14 @@ from .fermionic_network import (
     reservoir_occupations,
 )
 from .graphs import are_isomorphic, canonical_edges, connected_graphs
+from .multilevel import (
+    THREE_LEVEL_RATE_CONVENTIONS,
+    THREE_LEVELS,
+    AtomsInCavity,
+    three_level_battery_hamiltonian,
+    three_level_cavity_battery,
+    three_level_initial_state,
+)
 from .networks import edge_kossakowski_matrix, qubit_network
 from .open_system import Channel, OpenSystem
 from .reservoirs import (
@@ -56,6 +64,8 @@ from .topology import (
 __all__ = [
     "dicke_cavity_battery", "dicke_cavity_initial_state", "dicke_spin_hamiltonian",
     "parity_blocks", "parity_operator",
+    "THREE_LEVELS", "THREE_LEVEL_RATE_CONVENTIONS", "AtomsInCavity",
+    "three_level_battery_hamiltonian", "three_level_cavity_battery", "three_level_initial_state",
     "FermionicNetworkSolver", "NetworkSteadyState", "fermionic_network", "network_topology",
     "reservoir_occupations",
     "are_isomorphic", "canonical_edges", "cell_battery", "cell_liouvillian", "connected_graphs",
